@@ -1,0 +1,3 @@
+module popgate
+
+go 1.26.8

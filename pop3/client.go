@@ -1,0 +1,560 @@
+package pop3
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults for the zero Options.
+const (
+	// DefaultTimeout bounds each exchange: one command and its reply, or the
+	// gap between two reads of a message stream.
+	DefaultTimeout = 30 * time.Second
+	// DefaultMaxLineLength caps a status or listing line. Message lines have
+	// no cap of their own: only MaxMessageSize bounds them.
+	DefaultMaxLineLength = 64 << 10
+	// DefaultMaxMessageSize caps one RETR or TOP stream: room for a message
+	// with a 100 MB attachment after base64.
+	DefaultMaxMessageSize = 160 << 20
+	// DefaultMaxListLines caps a LIST, UIDL or CAPA listing.
+	DefaultMaxListLines = 1 << 20
+	// maxCommandLength is the longest command line, CRLF included, that a
+	// server with CAPA must accept (RFC 2449 section 4).
+	maxCommandLength = 255
+	// readBufferSize is large so that a message streams with few reads.
+	readBufferSize = 64 << 10
+)
+
+// Security selects how Dial protects the connection.
+type Security int
+
+const (
+	// SecurityTLS is implicit TLS from the first byte (RFC 8314, port 995).
+	// It is the zero value: TLS is the default.
+	SecurityTLS Security = iota
+	// SecurityStartTLS connects in plain text and requires STLS (RFC 2595)
+	// before anything else; a server that refuses it is an error, never a
+	// reason to continue in plain text.
+	SecurityStartTLS
+	// SecurityNone speaks plain text and allows credentials over it. Only
+	// for tests and loopback.
+	SecurityNone
+)
+
+func (s Security) String() string {
+	switch s {
+	case SecurityTLS:
+		return "tls"
+	case SecurityStartTLS:
+		return "starttls"
+	case SecurityNone:
+		return "none"
+	}
+	return fmt.Sprintf("Security(%d)", int(s))
+}
+
+// Options configure a Client. A nil *Options equals the zero value, and a
+// zero field means its default.
+type Options struct {
+	// Security is how Dial protects the connection; see Security.
+	Security Security
+	// TLSConfig is used for implicit TLS and STLS. It is cloned; an empty
+	// ServerName is filled from the dialed address and MinVersion is at least
+	// TLS 1.2. Set RootCAs to trust a private CA. Nil means the system pool.
+	TLSConfig *tls.Config
+	// DialContext opens the TCP connection for Dial; nil uses a net.Dialer.
+	// A caller can vet the resolved address here.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Timeout bounds each exchange (DefaultTimeout if zero). The context
+	// passed to each method can shorten it or cancel it.
+	Timeout time.Duration
+	// MaxLineLength caps status and listing lines (DefaultMaxLineLength).
+	MaxLineLength int
+	// MaxMessageSize caps a RETR or TOP stream in octets (DefaultMaxMessageSize).
+	MaxMessageSize int64
+	// MaxListLines caps the lines of a LIST, UIDL or CAPA reply (DefaultMaxListLines).
+	MaxListLines int
+	// AllowAPOP permits Apop. APOP rests on MD5 and a password the server
+	// keeps in clear, so it is off unless asked for.
+	AllowAPOP bool
+	// DebugWriter, if set, receives a trace of the conversation, one line per
+	// command or reply line prefixed "C: " or "S: ". Passwords, APOP digests
+	// and AUTH strings are replaced by "<redacted>" and message bodies by a
+	// byte count, but user names and server texts remain: the trace can still
+	// identify people, so treat it as sensitive.
+	DebugWriter io.Writer
+}
+
+func (o *Options) withDefaults() Options {
+	var v Options
+	if o != nil {
+		v = *o
+	}
+	if v.Timeout <= 0 {
+		v.Timeout = DefaultTimeout
+	}
+	if v.MaxLineLength <= 0 {
+		v.MaxLineLength = DefaultMaxLineLength
+	}
+	if v.MaxMessageSize <= 0 {
+		v.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if v.MaxListLines <= 0 {
+		v.MaxListLines = DefaultMaxListLines
+	}
+	return v
+}
+
+// state is where a Client stands in RFC 1939's state machine.
+type state int
+
+const (
+	stateAuthorization state = iota
+	stateTransaction
+)
+
+// Client is a POP3 client connection. Its methods must be called one at a
+// time; Close alone may be called concurrently, to abort a method in flight.
+type Client struct {
+	opts Options
+	conn net.Conn
+	r    *textproto.Reader
+	w    *textproto.Writer
+
+	isTLS     bool
+	state     state
+	greeting  string
+	timestamp string // APOP timestamp from the greeting, "" if none
+
+	caps       Capabilities // nil until CAPA succeeded
+	capaFailed bool         // the server answered CAPA with -ERR
+	top, uidl  support
+
+	stream *dotReader // open RETR/TOP stream, if any
+
+	closeOnce sync.Once
+	errMu     sync.Mutex
+	err       error // sticky: *BrokenError or ErrClosed; guarded by errMu
+}
+
+// support records what is known of an optional command.
+type support int8
+
+const (
+	supportUnknown support = iota
+	supportYes
+	supportNo
+)
+
+// Dial connects to addr ("host:port") as opts.Security says, reads the
+// greeting and the capabilities and, for SecurityStartTLS, completes STLS.
+// The returned Client is in the AUTHORIZATION state. ctx bounds the whole
+// set-up; the Client does not keep it.
+func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
+	o := opts.withDefaults()
+	dial := o.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	conn, err := dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if o.Security == SecurityTLS {
+		tconn := tls.Client(conn, tlsConfig(o.TLSConfig, addr))
+		if err := tconn.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		conn = tconn
+	}
+	c, err := newClient(ctx, conn, &o)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Capa(ctx); err != nil && !c.capaFailed {
+		c.Close()
+		return nil, err
+	}
+	if o.Security == SecurityStartTLS {
+		if c.caps != nil && !c.caps.Has("STLS") {
+			c.Close()
+			return nil, fmt.Errorf("%w: STLS", ErrNotSupported)
+		}
+		if err := c.StartTLS(ctx, tlsConfig(o.TLSConfig, addr)); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// tlsConfig completes a caller's TLS settings for addr.
+func tlsConfig(base *tls.Config, addr string) *tls.Config {
+	var cfg *tls.Config
+	if base != nil {
+		cfg = base.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	if cfg.ServerName == "" {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			host = addr
+		}
+		cfg.ServerName = host
+	}
+	if cfg.MinVersion < tls.VersionTLS12 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	return cfg
+}
+
+// NewClient returns a Client over an established connection, after reading
+// the server's greeting within opts.Timeout. If the greeting cannot be read
+// or is not +OK, NewClient closes conn and returns the error. It sends
+// nothing: call Capa, StartTLS and an authentication method next.
+func NewClient(conn net.Conn, opts *Options) (*Client, error) {
+	o := opts.withDefaults()
+	return newClient(context.Background(), conn, &o)
+}
+
+func newClient(ctx context.Context, conn net.Conn, o *Options) (*Client, error) {
+	c := &Client{opts: *o, conn: conn}
+	_, c.isTLS = conn.(*tls.Conn)
+	c.setConn(conn)
+	greeting, err := c.readGreeting(ctx)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.greeting = greeting
+	c.timestamp = apopTimestamp(greeting)
+	return c, nil
+}
+
+func (c *Client) readGreeting(ctx context.Context) (text string, err error) {
+	ex, err := c.begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer ex.end(&err)
+	return c.readStatus()
+}
+
+// setConn (re)builds the buffered reader and writer over conn, dropping
+// anything buffered from an earlier conn.
+func (c *Client) setConn(conn net.Conn) {
+	c.conn = conn
+	c.r = textproto.NewReader(bufio.NewReaderSize(conn, readBufferSize))
+	c.w = textproto.NewWriter(bufio.NewWriter(conn))
+}
+
+// Greeting returns the text of the server's greeting after "+OK". This
+// method doesn't perform I/O.
+func (c *Client) Greeting() string { return c.greeting }
+
+// TLS reports whether the connection is protected by TLS, from the start or
+// after StartTLS. This method doesn't perform I/O.
+func (c *Client) TLS() bool { return c.isTLS }
+
+// TLSConnectionState returns the TLS state of the connection, ok false
+// without TLS. This method doesn't perform I/O.
+func (c *Client) TLSConnectionState() (state tls.ConnectionState, ok bool) {
+	tc, ok := c.conn.(*tls.Conn)
+	if !ok {
+		return tls.ConnectionState{}, false
+	}
+	return tc.ConnectionState(), true
+}
+
+// Err returns the error that made the Client unusable (a *BrokenError, or
+// ErrClosed after Quit or Close), or nil while it is usable. This method
+// doesn't perform I/O.
+func (c *Client) Err() error {
+	c.errMu.Lock()
+	defer c.errMu.Unlock()
+	return c.err
+}
+
+// Close closes the connection without QUIT: deletions are not committed.
+// It may be called concurrently with another method, which then fails.
+func (c *Client) Close() error {
+	var err error
+	c.closeOnce.Do(func() { err = c.conn.Close() })
+	c.errMu.Lock()
+	defer c.errMu.Unlock()
+	if c.err == nil {
+		c.err = ErrClosed
+	}
+	return err
+}
+
+// fail marks the Client broken by err, closes the connection and returns the
+// sticky error.
+func (c *Client) fail(err error) error {
+	c.errMu.Lock()
+	defer c.errMu.Unlock()
+	if c.err == nil {
+		c.err = &BrokenError{Err: err}
+		c.closeOnce.Do(func() { c.conn.Close() })
+	}
+	return c.err
+}
+
+// aLongTimeAgo is a deadline in the past, which makes blocked I/O return.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// exchange is one command and its reply, or one stream, under a deadline
+// and a context.
+type exchange struct {
+	c        *Client
+	ctx      context.Context
+	stop     func() bool
+	mu       sync.Mutex
+	canceled bool
+	lastSet  time.Time
+}
+
+// begin starts an exchange: it refuses to run on a broken Client, drains an
+// open stream, arms the deadline and hooks ctx's cancellation to it.
+func (c *Client) begin(ctx context.Context) (*exchange, error) {
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ex := &exchange{c: c, ctx: ctx}
+	ex.lastSet = time.Now()
+	c.conn.SetDeadline(ex.lastSet.Add(c.opts.Timeout))
+	ex.stop = context.AfterFunc(ctx, ex.cancel)
+	if s := c.stream; s != nil {
+		c.stream = nil
+		if err := s.drain(ex); err != nil {
+			ex.stop()
+			return nil, c.fail(ex.cause(err))
+		}
+	}
+	return ex, nil
+}
+
+func (ex *exchange) cancel() {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	ex.canceled = true
+	ex.c.conn.SetDeadline(aLongTimeAgo)
+}
+
+// extend pushes the deadline out while a stream makes progress. It re-arms
+// at most once a second: SetDeadline is cheap but not free.
+func (ex *exchange) extend() {
+	now := time.Now()
+	if now.Sub(ex.lastSet) < time.Second {
+		return
+	}
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if !ex.canceled {
+		ex.lastSet = now
+		ex.c.conn.SetDeadline(now.Add(ex.c.opts.Timeout))
+	}
+}
+
+// cause replaces the I/O error that a cancellation provoked with the
+// context's own error.
+func (ex *exchange) cause(err error) error {
+	ex.mu.Lock()
+	canceled := ex.canceled
+	ex.mu.Unlock()
+	if canceled && ex.ctx.Err() != nil {
+		return fmt.Errorf("pop3: %w", context.Cause(ex.ctx))
+	}
+	return err
+}
+
+// end finishes an exchange. A -ERR reply leaves the Client usable; any other
+// error leaves the stream position unknown and breaks it.
+func (ex *exchange) end(errp *error) {
+	ex.stop()
+	err := *errp
+	if err == nil {
+		return
+	}
+	var perr *Error
+	if errors.As(err, &perr) {
+		return
+	}
+	*errp = ex.c.fail(ex.cause(err))
+}
+
+// writeLine sends one command line. trace is what the debug trace shows in
+// its place ("" shows the line itself).
+func (c *Client) writeLine(line, trace string) error {
+	c.trace("C: ", line, trace)
+	if _, err := c.w.W.WriteString(line); err != nil {
+		return err
+	}
+	if _, err := c.w.W.WriteString("\r\n"); err != nil {
+		return err
+	}
+	return c.w.W.Flush()
+}
+
+func (c *Client) trace(prefix, line, replacement string) {
+	if c.opts.DebugWriter == nil {
+		return
+	}
+	if replacement != "" {
+		line = replacement
+	}
+	fmt.Fprintf(c.opts.DebugWriter, "%s%s\n", prefix, line)
+}
+
+// readLine reads one line of at most MaxLineLength octets and strips its CRLF
+// or bare LF. It allocates only the returned string for short lines.
+func (c *Client) readLine() (string, error) {
+	var long []byte
+	for {
+		chunk, err := c.r.R.ReadSlice('\n')
+		if len(long)+len(chunk) > c.opts.MaxLineLength {
+			return "", ErrLineTooLong
+		}
+		switch {
+		case err == nil && long == nil:
+			return string(trimEOL(chunk)), nil
+		case err == nil:
+			return string(trimEOL(append(long, chunk...))), nil
+		case err == bufio.ErrBufferFull:
+			long = append(long, chunk...)
+		case err == io.EOF:
+			return "", io.ErrUnexpectedEOF
+		default:
+			return "", err
+		}
+	}
+}
+
+func trimEOL(b []byte) []byte {
+	b = b[:len(b)-1]
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// readStatus reads a status line: the text after +OK, a *Error for -ERR, or
+// a *ProtocolError for anything else.
+func (c *Client) readStatus() (string, error) {
+	line, err := c.readLine()
+	if err != nil {
+		return "", err
+	}
+	c.trace("S: ", line, "")
+	return parseStatus(line)
+}
+
+// parseStatus splits a status line. RFC 1939 wants "+OK" and "-ERR" upper
+// case; some servers don't, so the comparison ignores case.
+func parseStatus(line string) (string, error) {
+	switch {
+	case hasPrefixFold(line, "+OK") && (len(line) == 3 || line[3] == ' '):
+		return strings.TrimSpace(line[3:]), nil
+	case hasPrefixFold(line, "-ERR") && (len(line) == 4 || line[4] == ' '):
+		code, text := splitCode(strings.TrimSpace(line[4:]))
+		return "", &Error{Code: code, Text: text}
+	}
+	return "", &ProtocolError{Msg: "want +OK or -ERR", Line: line}
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// splitCode separates an RFC 2449 response code ("[SYS/TEMP] text") from the
+// text. Brackets that do not hold a well-formed code stay part of the text.
+func splitCode(text string) (code, rest string) {
+	if !strings.HasPrefix(text, "[") {
+		return "", text
+	}
+	end := strings.IndexByte(text, ']')
+	if end < 2 {
+		return "", text
+	}
+	code = text[1:end]
+	for _, level := range strings.Split(code, "/") {
+		if level == "" {
+			return "", text
+		}
+		for i := 0; i < len(level); i++ {
+			// resp-level = 1*achar; achar excludes space, controls, "[", "]" and "/".
+			if ch := level[i]; ch <= ' ' || ch >= 0x7f || ch == '[' {
+				return "", text
+			}
+		}
+	}
+	return strings.ToUpper(code), strings.TrimSpace(text[end+1:])
+}
+
+// apopTimestamp returns the "<...@...>" msg-id of a greeting (RFC 1939
+// section 7), or "".
+func apopTimestamp(greeting string) string {
+	start := strings.IndexByte(greeting, '<')
+	if start < 0 {
+		return ""
+	}
+	end := strings.IndexByte(greeting[start:], '>')
+	if end < 0 {
+		return ""
+	}
+	ts := greeting[start : start+end+1]
+	if !strings.Contains(ts, "@") {
+		return ""
+	}
+	return ts
+}
+
+// cmd sends one command and reads its status line.
+func (c *Client) cmd(ctx context.Context, line, trace string) (text string, err error) {
+	if err := checkLine(line); err != nil {
+		return "", err
+	}
+	ex, err := c.begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer ex.end(&err)
+	if err := c.writeLine(line, trace); err != nil {
+		return "", err
+	}
+	return c.readStatus()
+}
+
+// checkLine refuses a command line that would smuggle a second command or
+// exceed what servers must accept.
+func checkLine(line string) error {
+	if len(line)+2 > maxCommandLength {
+		return fmt.Errorf("%w: command longer than %d octets", ErrInvalidArgument, maxCommandLength)
+	}
+	return checkArg(line)
+}
+
+// checkArg refuses CR, LF and NUL, which would end the command early and let
+// the rest run as another command ("alice\r\nDELE 1").
+func checkArg(s string) error {
+	if strings.ContainsAny(s, "\r\n\x00") {
+		return fmt.Errorf("%w: CR, LF or NUL", ErrInvalidArgument)
+	}
+	return nil
+}
