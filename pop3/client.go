@@ -83,6 +83,10 @@ type Options struct {
 	MaxMessageSize int64
 	// MaxListLines caps the lines of a LIST, UIDL or CAPA reply (DefaultMaxListLines).
 	MaxListLines int
+	// DisablePipelining makes batches send one command at a time even when
+	// the server advertises PIPELINING, for servers that advertise it but
+	// lose commands.
+	DisablePipelining bool
 	// AllowAPOP permits Apop. APOP rests on MD5 and a password the server
 	// keeps in clear, so it is off unless asked for.
 	AllowAPOP bool

@@ -205,8 +205,9 @@ func (c *Client) Capa(ctx context.Context) (Capabilities, error) {
 func (c *Client) Capabilities() Capabilities { return c.caps }
 
 // Pipelining reports whether batches (TopMany, DeleMany) are pipelined:
-// the server advertised PIPELINING. This method doesn't perform I/O.
-func (c *Client) Pipelining() bool { return c.caps.Has("PIPELINING") }
+// the server advertised PIPELINING and Options.DisablePipelining is not
+// set. This method doesn't perform I/O.
+func (c *Client) Pipelining() bool { return c.caps.Has("PIPELINING") && !c.opts.DisablePipelining }
 
 // listing sends a command whose +OK reply is followed by dot-terminated
 // lines, and calls fn with each line, un-stuffed and without its line ending.

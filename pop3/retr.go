@@ -2,6 +2,7 @@ package pop3
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,7 +114,7 @@ type dotReader struct {
 	// exchange. Streams inside a batch leave that to the batch.
 	own bool
 
-	pending   []byte // unread rest of the current line chunk, inside r's buffer
+	pending   []byte // unread data of the current lines, inside r's buffer
 	lineStart bool   // the next byte from r begins a line
 	n         int64  // octets returned so far
 	err       error  // sticky: io.EOF at the terminator, or the failure
@@ -157,8 +158,9 @@ func (d *dotReader) Read(p []byte) (int, error) {
 // the connection means the server hung up instead.
 var errTerminator = errors.New("end of multi-line reply")
 
-// next loads the next chunk of a line into pending, dropping a stuffed dot
-// at the start of a line; it returns errTerminator at the terminating line.
+// next loads the next run of bytes into pending, dropping a stuffed dot at
+// the start of a line; it returns errTerminator at the terminating line.
+// pending stays valid because nothing reads from r until it is consumed.
 func (d *dotReader) next() error {
 	if d.lineStart {
 		b, err := d.r.Peek(1)
@@ -188,18 +190,26 @@ func (d *dotReader) next() error {
 			d.r.Discard(1)
 		}
 	}
-	line, err := d.r.ReadSlice('\n')
-	switch err {
-	case nil:
-		d.lineStart = true
-	case bufio.ErrBufferFull:
-		d.lineStart = false
-	default:
-		return err
+	if d.r.Buffered() == 0 {
+		if _, err := d.r.Peek(1); err != nil {
+			return err
+		}
 	}
-	d.pending = line
+	// Hand out everything buffered up to the next line that starts with a
+	// dot, so a typical message streams in buffer-sized pieces, not lines.
+	buf, _ := d.r.Peek(d.r.Buffered())
+	end := len(buf)
+	d.lineStart = buf[end-1] == '\n'
+	if i := bytes.Index(buf, dotLineStart); i >= 0 {
+		end, d.lineStart = i+1, true
+	}
+	d.pending = buf[:end]
+	d.r.Discard(end)
 	return nil
 }
+
+// dotLineStart is a line that begins with a dot: stuffing or the terminator.
+var dotLineStart = []byte("\n.")
 
 // finish records the end of the stream: io.EOF at the terminator; anything
 // else breaks the Client.

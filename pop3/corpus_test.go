@@ -1,0 +1,87 @@
+package pop3_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// corpusMessage is one real-world message from the shared corpus.
+type corpusMessage struct {
+	Name string // path below the corpus folder
+	Data []byte // the file as it is
+}
+
+// corpusDir is the shared corpus beside the repository checkout.
+const corpusDir = "../../shared/corpus"
+
+// loadCorpus returns every message of the shared corpus, sorted by path. The
+// corpus lives beside the checkout; without it the test skips, or fails
+// when POPGATE_REQUIRE_REAL=1 asks for every real component.
+func loadCorpus(tb testing.TB) []corpusMessage {
+	tb.Helper()
+	var out []corpusMessage
+	err := filepath.WalkDir(corpusDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || strings.HasSuffix(path, ".md") || strings.HasSuffix(path, ".tsv") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(corpusDir, path)
+		out = append(out, corpusMessage{Name: rel, Data: data})
+		return nil
+	})
+	if err != nil || len(out) == 0 {
+		if os.Getenv("POPGATE_REQUIRE_REAL") == "1" {
+			tb.Fatalf("shared corpus not readable at %s: %v", corpusDir, err)
+		}
+		tb.Skipf("shared corpus not found at %s: %v", corpusDir, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// onTheWire is what a POP3 server sends for a stored message, un-stuffed:
+// the mbox "From " line dropped, every bare LF made CRLF, and a final CRLF
+// added when the message lacks one. Nothing else may change.
+func onTheWire(data []byte) []byte {
+	if bytes.HasPrefix(data, []byte("From ")) {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			data = data[i+1:]
+		} else {
+			data = nil
+		}
+	}
+	var b bytes.Buffer
+	b.Grow(len(data) + len(data)/32)
+	for i, ch := range data {
+		if ch == '\n' && (i == 0 || data[i-1] != '\r') {
+			b.WriteByte('\r')
+		}
+		b.WriteByte(ch)
+	}
+	if b.Len() > 0 && !bytes.HasSuffix(b.Bytes(), []byte("\n")) {
+		b.WriteString("\r\n")
+	}
+	return b.Bytes()
+}
+
+// firstDifference describes where got and want part, for a readable failure.
+func firstDifference(got, want []byte) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	lo := max(0, i-20)
+	return fmt.Sprintf("got %d octets, want %d; first difference at %d: got %q, want %q",
+		len(got), len(want), i, got[lo:min(len(got), i+20)], want[lo:min(len(want), i+20)])
+}
