@@ -200,16 +200,32 @@ func (d *dotReader) next() error {
 	buf, _ := d.r.Peek(d.r.Buffered())
 	end := len(buf)
 	d.lineStart = buf[end-1] == '\n'
-	if i := bytes.Index(buf, dotLineStart); i >= 0 {
-		end, d.lineStart = i+1, true
+	if i := indexDotLine(buf); i >= 0 {
+		end, d.lineStart = i, true
 	}
 	d.pending = buf[:end]
 	d.r.Discard(end)
 	return nil
 }
 
-// dotLineStart is a line that begins with a dot: stuffing or the terminator.
-var dotLineStart = []byte("\n.")
+// indexDotLine returns the offset of the first line in buf, after the
+// first, that starts with a dot (stuffing or the terminator), or -1. It
+// scans for dots rather than line ends: dots are the rarer byte in mail,
+// and none at all in base64.
+func indexDotLine(buf []byte) int {
+	for off := 1; off < len(buf); {
+		i := bytes.IndexByte(buf[off:], '.')
+		if i < 0 {
+			return -1
+		}
+		off += i
+		if buf[off-1] == '\n' {
+			return off
+		}
+		off++
+	}
+	return -1
+}
 
 // finish records the end of the stream: io.EOF at the terminator; anything
 // else breaks the Client.
