@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"popgate/cmd/popgate/demo"
+	"popgate/pop3"
+	"popgate/pop3/pop3test"
+	"popgate/session"
+	"popgate/web"
+)
+
+// HTTP server timeouts. Downloads lift the write timeout for themselves.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 2 * time.Minute
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 30 * time.Second
+)
+
+// Main is the running program: configuration, the optional demo POP3
+// server, the sessions and the HTTP server. Tests start it on :0.
+type Main struct {
+	Config   Config
+	Logger   *slog.Logger
+	Demo     *pop3test.Server
+	Sessions *session.Manager
+	HTTP     *http.Server
+
+	ln net.Listener
+}
+
+// NewMain returns a Main logging to stderr as text.
+func NewMain(stderr io.Writer) *Main {
+	return &Main{Logger: slog.New(slog.NewTextHandler(stderr, nil))}
+}
+
+// ParseFlags loads the configuration from env and args.
+func (m *Main) ParseFlags(env, args []string, stderr io.Writer) error {
+	cfg, err := LoadConfig(env, args, stderr)
+	if err != nil {
+		return err
+	}
+	m.Config = cfg
+	return nil
+}
+
+// Run starts serving and returns once the listener is up; Close stops.
+func (m *Main) Run(ctx context.Context) error {
+	upstreams, err := m.upstreams()
+	if err != nil {
+		return err
+	}
+	hashKey, blockKey := m.cookieKeys()
+	m.Sessions = session.NewManager(session.Config{
+		CookiePath:  m.Config.BasePath,
+		HashKey:     hashKey,
+		BlockKey:    blockKey,
+		IdleTimeout: m.Config.IdleTimeout,
+		Logger:      m.Logger,
+	})
+	handler := web.NewServer(web.Config{
+		BasePath:  m.Config.BasePath,
+		Upstreams: upstreams,
+		Demo:      m.Demo != nil,
+		Logger:    m.Logger,
+	}, m.Sessions)
+	m.ln, err = net.Listen("tcp", m.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("POPGATE_LISTEN: %w", err)
+	}
+	m.HTTP = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := m.HTTP.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("http server stopped", "error", err)
+		}
+	}()
+	m.Logger.Info("popgate serving", "addr", m.URL(), "servers", len(upstreams), "demo", m.Demo != nil)
+	return nil
+}
+
+// URL is where the app is served, for messages and tests.
+func (m *Main) URL() string {
+	addr := m.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + m.Config.BasePath
+}
+
+// Close stops accepting requests, lets those in flight finish, then signs
+// every session out: pending deletions are applied and committed.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	var errs []error
+	if m.HTTP != nil {
+		errs = append(errs, m.HTTP.Shutdown(ctx))
+	}
+	if m.Sessions != nil {
+		errs = append(errs, m.Sessions.Close(ctx))
+	}
+	if m.Demo != nil {
+		errs = append(errs, m.Demo.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// upstreams turns the configured servers, and the demo server, into the
+// sign-in form's list.
+func (m *Main) upstreams() ([]session.Upstream, error) {
+	var ups []session.Upstream
+	if m.Config.Demo {
+		srv := pop3test.New(&pop3test.Options{MaxRecordedCommands: 1})
+		srv.AddMailbox("demo", "demo", demo.Messages()...)
+		if err := srv.ListenTLS("127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("demo server: %w", err)
+		}
+		m.Demo = srv
+		ups = append(ups, session.Upstream{
+			ID:    "demo",
+			Label: "Demo mailbox",
+			Addr:  srv.TLSAddr(),
+			Options: pop3.Options{
+				Security:  pop3.SecurityTLS,
+				TLSConfig: &tls.Config{RootCAs: srv.CertPool(), ServerName: "localhost"},
+			},
+		})
+	}
+	for i, sc := range m.Config.Servers {
+		ups = append(ups, session.Upstream{
+			ID:    strconv.Itoa(i),
+			Label: sc.Label,
+			Addr:  sc.Addr(),
+			Options: pop3.Options{
+				Security:  sc.Security,
+				TLSConfig: &tls.Config{RootCAs: m.Config.RootCAs, ServerName: sc.Host},
+			},
+		})
+	}
+	return ups, nil
+}
+
+// cookieKeys derives the cookie's authentication and encryption keys from
+// the session secret; without one, random keys (nil) last as long as the
+// process, and a restart signs everyone out.
+func (m *Main) cookieKeys() (hashKey, blockKey []byte) {
+	if m.Config.SessionKey == "" {
+		m.Logger.Warn("POPGATE_SESSION_KEY is not set: using a random key, so a restart signs everyone out")
+		return nil, nil
+	}
+	h := sha256.Sum256([]byte("popgate cookie hash\x00" + m.Config.SessionKey))
+	b := sha256.Sum256([]byte("popgate cookie block\x00" + m.Config.SessionKey))
+	return h[:], b[:]
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"popgate/pop3"
+)
+
+// Config is the whole configuration of the binary: environment variables,
+// each mirrored by a flag that wins over it.
+type Config struct {
+	Listen      string         // POPGATE_LISTEN, --listen
+	Servers     []ServerConfig // POPGATE_SERVERS, --server (repeatable)
+	CAFile      string         // POPGATE_CA_FILE, --ca-file
+	Demo        bool           // POPGATE_DEMO, --demo
+	SessionKey  string         // POPGATE_SESSION_KEY, --session-key
+	IdleTimeout time.Duration  // POPGATE_IDLE_TIMEOUT, --idle-timeout
+	BasePath    string         // POPGATE_BASE_PATH, --base-path
+
+	// RootCAs holds the system pool plus CAFile's certificates, filled by
+	// Validate.
+	RootCAs *x509.CertPool
+}
+
+// ServerConfig is one POP3 server of POPGATE_SERVERS: "[label=]URL".
+type ServerConfig struct {
+	Label    string
+	Host     string
+	Port     string
+	Security pop3.Security
+}
+
+// Addr is host:port.
+func (s ServerConfig) Addr() string { return net.JoinHostPort(s.Host, s.Port) }
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// LoadConfig reads env (KEY=VALUE pairs, as os.Environ) and then args,
+// and validates the result. Errors name the variable or flag at fault.
+func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "POPGATE_") {
+			vars[k] = v
+		}
+	}
+	fs := flag.NewFlagSet("popgate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "", "address to serve HTTP on (POPGATE_LISTEN, default :8080)")
+	var servers stringList
+	fs.Var(&servers, "server", "POP3 server the sign-in form offers, [label=]pop3s://host[:995] | pop3://host[:110] | pop3+insecure://host:port; repeatable (POPGATE_SERVERS, comma-separated)")
+	caFile := fs.String("ca-file", "", "extra PEM certificates to trust for POP3 TLS (POPGATE_CA_FILE)")
+	demo := fs.Bool("demo", false, "serve an embedded POP3 server with a sample mailbox, user demo, password demo (POPGATE_DEMO)")
+	key := fs.String("session-key", "", "secret for cookies, at least 32 characters; random per process when unset (POPGATE_SESSION_KEY)")
+	idle := fs.String("idle-timeout", "", "web session idle lifetime, e.g. 30m (POPGATE_IDLE_TIMEOUT)")
+	base := fs.String("base-path", "", "path popgate is served under behind a proxy, e.g. /mail/ (POPGATE_BASE_PATH)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	pick := func(flagName, flagValue, envName string) (string, string) {
+		if set[flagName] {
+			return flagValue, "--" + flagName
+		}
+		return vars[envName], envName
+	}
+
+	var cfg Config
+	var errs []error
+	cfg.Listen, _ = pick("listen", *listen, "POPGATE_LISTEN")
+	if cfg.Listen == "" {
+		cfg.Listen = ":8080"
+	}
+	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("POPGATE_LISTEN / --listen: %q is not host:port", cfg.Listen))
+	}
+
+	serverList, serverSource := strings.Join(servers, ","), "--server"
+	if !set["server"] {
+		serverList, serverSource = vars["POPGATE_SERVERS"], "POPGATE_SERVERS"
+	}
+	for _, item := range strings.Split(serverList, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		sc, err := parseServer(item)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", serverSource, err))
+			continue
+		}
+		cfg.Servers = append(cfg.Servers, sc)
+	}
+
+	demoValue, demoSource := pick("demo", strconv.FormatBool(*demo), "POPGATE_DEMO")
+	if demoValue != "" {
+		v, err := strconv.ParseBool(demoValue)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not true or false", demoSource, demoValue))
+		}
+		cfg.Demo = v
+	}
+	if len(cfg.Servers) == 0 && !cfg.Demo {
+		errs = append(errs, errors.New("POPGATE_SERVERS / --server: no POP3 server configured (or use --demo)"))
+	}
+
+	cfg.CAFile, _ = pick("ca-file", *caFile, "POPGATE_CA_FILE")
+	pool, err := loadRootCAs(cfg.CAFile)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("POPGATE_CA_FILE / --ca-file: %w", err))
+	}
+	cfg.RootCAs = pool
+
+	var keySource string
+	cfg.SessionKey, keySource = pick("session-key", *key, "POPGATE_SESSION_KEY")
+	if cfg.SessionKey != "" && len(cfg.SessionKey) < 32 {
+		errs = append(errs, fmt.Errorf("%s: the secret must be at least 32 characters", keySource))
+	}
+
+	idleValue, idleSource := pick("idle-timeout", *idle, "POPGATE_IDLE_TIMEOUT")
+	cfg.IdleTimeout = 30 * time.Minute
+	if idleValue != "" {
+		d, err := time.ParseDuration(idleValue)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			errs = append(errs, fmt.Errorf("%s: %q must be a duration between 1m and 24h, such as 30m", idleSource, idleValue))
+		}
+		cfg.IdleTimeout = d
+	}
+
+	baseValue, baseSource := pick("base-path", *base, "POPGATE_BASE_PATH")
+	cfg.BasePath = "/"
+	if baseValue != "" {
+		if strings.ContainsAny(baseValue, "?#\\ %") || strings.Contains(baseValue, "//") || strings.Contains(baseValue, "..") {
+			errs = append(errs, fmt.Errorf("%s: %q must be a path such as /mail/", baseSource, baseValue))
+		}
+		cfg.BasePath = "/" + strings.Trim(baseValue, "/") + "/"
+		if cfg.BasePath == "//" {
+			cfg.BasePath = "/"
+		}
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// parseServer reads "[label=]URL", filling the scheme's default port.
+func parseServer(item string) (ServerConfig, error) {
+	label, raw, hasLabel := strings.Cut(item, "=")
+	if !hasLabel || strings.Contains(label, "://") {
+		label, raw = "", item
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.Hostname() == "" {
+		return ServerConfig{}, fmt.Errorf("%q is not a server URL such as pop3s://mail.example.com", raw)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return ServerConfig{}, fmt.Errorf("%q: only scheme, host and port are allowed", raw)
+	}
+	sc := ServerConfig{Label: strings.TrimSpace(label), Host: u.Hostname(), Port: u.Port()}
+	var defaultPort string
+	switch strings.ToLower(u.Scheme) {
+	case "pop3s":
+		sc.Security, defaultPort = pop3.SecurityTLS, "995"
+	case "pop3":
+		sc.Security, defaultPort = pop3.SecurityStartTLS, "110"
+	case "pop3+insecure":
+		sc.Security, defaultPort = pop3.SecurityNone, ""
+	default:
+		return ServerConfig{}, fmt.Errorf("%q: the scheme must be pop3s, pop3 (STLS required) or pop3+insecure", raw)
+	}
+	if sc.Port == "" {
+		if defaultPort == "" {
+			return ServerConfig{}, fmt.Errorf("%q: pop3+insecure needs an explicit port", raw)
+		}
+		sc.Port = defaultPort
+	}
+	if n, err := strconv.Atoi(sc.Port); err != nil || n < 1 || n > 65535 {
+		return ServerConfig{}, fmt.Errorf("%q: bad port", raw)
+	}
+	if sc.Label == "" {
+		sc.Label = sc.Host
+	}
+	return sc, nil
+}
+
+// loadRootCAs returns the system pool plus the certificates in file.
+func loadRootCAs(file string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if file == "" {
+		return pool, nil
+	}
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return pool, err
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return pool, fmt.Errorf("%s holds no PEM certificate", file)
+	}
+	return pool, nil
+}

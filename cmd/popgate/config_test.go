@@ -1,0 +1,84 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"popgate/pop3"
+)
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     []string
+		args    []string
+		check   func(t *testing.T, c Config)
+		wantErr string // substring naming the variable at fault
+	}{{
+		name: "servers with labels and default ports",
+		env:  []string{"POPGATE_SERVERS=Work=pop3s://mail.example.com, pop3://pop.example.org,Test=pop3+insecure://127.0.0.1:1100"},
+		check: func(t *testing.T, c Config) {
+			want := []ServerConfig{
+				{"Work", "mail.example.com", "995", pop3.SecurityTLS},
+				{"pop.example.org", "pop.example.org", "110", pop3.SecurityStartTLS},
+				{"Test", "127.0.0.1", "1100", pop3.SecurityNone},
+			}
+			if len(c.Servers) != len(want) {
+				t.Fatalf("Servers = %+v, want %+v", c.Servers, want)
+			}
+			for i := range want {
+				if c.Servers[i] != want[i] {
+					t.Errorf("Servers[%d] = %+v, want %+v", i, c.Servers[i], want[i])
+				}
+			}
+			if c.Listen != ":8080" || c.IdleTimeout != 30*time.Minute || c.BasePath != "/" {
+				t.Errorf("defaults = %q, %v, %q", c.Listen, c.IdleTimeout, c.BasePath)
+			}
+		},
+	}, {
+		name: "flags win over the environment",
+		env:  []string{"POPGATE_LISTEN=:1", "POPGATE_SERVERS=pop3s://a.example", "POPGATE_IDLE_TIMEOUT=5m", "POPGATE_DEMO=false"},
+		args: []string{"--listen", "127.0.0.1:9999", "--server", "pop3s://b.example", "--server", "pop3s://c.example", "--idle-timeout=10m", "--demo", "--base-path", "mail"},
+		check: func(t *testing.T, c Config) {
+			if c.Listen != "127.0.0.1:9999" || len(c.Servers) != 2 || c.Servers[0].Host != "b.example" || c.IdleTimeout != 10*time.Minute || !c.Demo || c.BasePath != "/mail/" {
+				t.Errorf("config = %+v", c)
+			}
+		},
+	}, {
+		name: "demo alone is enough",
+		args: []string{"--demo"},
+		check: func(t *testing.T, c Config) {
+			if !c.Demo || len(c.Servers) != 0 {
+				t.Errorf("config = %+v", c)
+			}
+		},
+	},
+		{name: "no server", wantErr: "POPGATE_SERVERS"},
+		{name: "bad scheme", env: []string{"POPGATE_SERVERS=imap://x.example"}, wantErr: "POPGATE_SERVERS"},
+		{name: "insecure needs a port", env: []string{"POPGATE_SERVERS=pop3+insecure://x.example"}, wantErr: "POPGATE_SERVERS"},
+		{name: "bad flag server", args: []string{"--server", "pop3s://"}, wantErr: "--server"},
+		{name: "bad listen", env: []string{"POPGATE_DEMO=1", "POPGATE_LISTEN=8080"}, wantErr: "POPGATE_LISTEN"},
+		{name: "short key", env: []string{"POPGATE_DEMO=1", "POPGATE_SESSION_KEY=short"}, wantErr: "POPGATE_SESSION_KEY"},
+		{name: "bad idle", env: []string{"POPGATE_DEMO=1", "POPGATE_IDLE_TIMEOUT=forever"}, wantErr: "POPGATE_IDLE_TIMEOUT"},
+		{name: "bad demo", env: []string{"POPGATE_DEMO=maybe"}, wantErr: "POPGATE_DEMO"},
+		{name: "missing CA file", env: []string{"POPGATE_DEMO=1", "POPGATE_CA_FILE=/nonexistent.pem"}, wantErr: "POPGATE_CA_FILE"},
+		{name: "bad base path", env: []string{"POPGATE_DEMO=1", "POPGATE_BASE_PATH=//evil"}, wantErr: "POPGATE_BASE_PATH"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := LoadConfig(tc.env, tc.args, io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("LoadConfig() = %v, want an error naming %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig() = %v", err)
+			}
+			tc.check(t, c)
+		})
+	}
+}

@@ -1,0 +1,146 @@
+package session
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"popgate/pop3"
+)
+
+// Upstream is one POP3 server the admin configured. It is a plain value;
+// nothing here performs I/O.
+type Upstream struct {
+	ID      string       // stable id used in forms, e.g. "0" or a label slug
+	Label   string       // shown to users
+	Addr    string       // host:port
+	Options pop3.Options // Security (TLS by default), TLSConfig, DialContext, Timeout
+}
+
+// Defaults for the zero Config fields.
+const (
+	DefaultCookieName      = "popgate_session"
+	DefaultIdleTimeout     = 30 * time.Minute
+	DefaultMaxLifetime     = 12 * time.Hour
+	DefaultConnIdleTimeout = 4 * time.Minute // well before RFC 1939's 10-minute autologout
+	DefaultProbeAfter      = 20 * time.Second
+	DefaultMaxConns        = 1000
+)
+
+// Timeouts of work the Manager starts on its own.
+const (
+	// probeTimeout bounds the NOOP that checks an idle connection before
+	// reuse: a live server answers at once, and a dead one must not make
+	// the user wait for the full command timeout.
+	probeTimeout = 5 * time.Second
+	// backgroundTimeout bounds a sign-out or keep-alive started by the
+	// reaper, which has no request deadline to inherit.
+	backgroundTimeout = time.Minute
+)
+
+// Config configures a Manager. The zero value of each field means its
+// default. Config is a plain value: NewManager keeps a copy.
+type Config struct {
+	// CookieName is the cookie's name (DefaultCookieName). With
+	// SecureCookie it gets the "__Host-" prefix (or "__Secure-" when
+	// CookiePath is not "/") unless it already has one; see
+	// Manager.CookieName.
+	CookieName string
+	// CookiePath is the cookie's Path ("/").
+	CookiePath string
+	// SecureCookie sets the Secure flag: set it when served over HTTPS.
+	SecureCookie bool
+	// HashKey authenticates the cookie (HMAC-SHA256, 32 or 64 bytes
+	// recommended) and BlockKey encrypts it (AES: 16, 24 or 32 bytes).
+	// Derive both from one secret in the caller. Nil means a random key per
+	// process.
+	HashKey, BlockKey []byte
+	// IdleTimeout ends a web session that saw no request for that long, as
+	// sign-out does (DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// MaxLifetime ends a web session that long after sign-in, whatever its
+	// activity (DefaultMaxLifetime).
+	MaxLifetime time.Duration
+	// ConnIdleTimeout closes a POP3 connection idle that long, or keeps it
+	// alive with NOOP when the session has pending deletions or the server
+	// enforces LOGIN-DELAY (DefaultConnIdleTimeout).
+	ConnIdleTimeout time.Duration
+	// ProbeAfter makes a request NOOP a connection idle longer than this
+	// before using it, and reconnect if it is dead (DefaultProbeAfter).
+	ProbeAfter time.Duration
+	// MaxConns caps the open POP3 connections across all sessions
+	// (DefaultMaxConns). When full, the least recently used idle connection
+	// that holds nothing pending is closed; if there is none, the request
+	// fails with ErrTooManyConnections.
+	MaxConns int
+	// Logger receives operational logs, never passwords or message content.
+	// Nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock, for tests; nil means time.Now.
+	Now func() time.Time
+}
+
+// Validate reports a Config that NewManager would refuse: cookie keys of
+// the wrong length. It doesn't perform I/O.
+func (c Config) Validate() error {
+	if c.BlockKey != nil {
+		switch len(c.BlockKey) {
+		case 16, 24, 32:
+		default:
+			return fmt.Errorf("session: BlockKey must be 16, 24 or 32 bytes, not %d", len(c.BlockKey))
+		}
+	}
+	if c.HashKey != nil && len(c.HashKey) < 32 {
+		return fmt.Errorf("session: HashKey must be at least 32 bytes, not %d", len(c.HashKey))
+	}
+	return nil
+}
+
+// withDefaults fills in the zero fields.
+func (c Config) withDefaults() Config {
+	if c.CookieName == "" {
+		c.CookieName = DefaultCookieName
+	}
+	if c.CookiePath == "" {
+		c.CookiePath = "/"
+	}
+	if c.SecureCookie && !strings.HasPrefix(c.CookieName, "__") {
+		// Browsers refuse a __Host- cookie from plain HTTP, without
+		// Secure, or with a Domain, so a sibling subdomain can't plant one.
+		if c.CookiePath == "/" {
+			c.CookieName = "__Host-" + c.CookieName
+		} else {
+			c.CookieName = "__Secure-" + c.CookieName
+		}
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxLifetime <= 0 {
+		c.MaxLifetime = DefaultMaxLifetime
+	}
+	if c.ConnIdleTimeout <= 0 {
+		c.ConnIdleTimeout = DefaultConnIdleTimeout
+	}
+	if c.ProbeAfter <= 0 {
+		c.ProbeAfter = DefaultProbeAfter
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// reapInterval is how often the reaper looks at the sessions: often enough
+// that idle limits are met within a quarter of the shortest one.
+func (c Config) reapInterval() time.Duration {
+	d := min(c.ConnIdleTimeout, c.IdleTimeout) / 4
+	return max(10*time.Millisecond, min(d, 15*time.Second))
+}

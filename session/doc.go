@@ -1,0 +1,25 @@
+// Package session keeps popgate's sign-in sessions and the one POP3
+// connection each of them owns.
+//
+// A Manager holds the sessions in memory. The browser's cookie carries only
+// a random session id and the key that unseals the user's password, which
+// the Manager keeps sealed with AES-GCM: neither the server-side state nor a
+// stolen cookie alone reveals the password. A restart therefore signs
+// everybody out.
+//
+// POP3 (RFC 1939) shapes the rest. Message numbers are valid only within one
+// connection, so the package speaks in UIDs and maps them to the current
+// connection's numbers. DELE only marks a message and QUIT commits the marks,
+// so deletions the user asked for are kept as pending in the session, not in
+// the connection: when the connection is lost, the next request reconnects
+// and marks them again, and sign-out, idle expiry and shutdown commit them
+// with QUIT. A connection left idle is closed without QUIT, which releases
+// the server's mailbox lock and commits nothing, unless the session has
+// pending deletions or the server enforces LOGIN-DELAY: then it is kept
+// alive with NOOP, because without the cookie's key the Manager could not
+// sign in again to commit them.
+//
+// Every method of Manager and Session is safe for concurrent use. Requests
+// of one session take turns on its connection, so two browser tabs never
+// interleave commands.
+package session

@@ -1,0 +1,147 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"popgate/pop3"
+)
+
+// Login dials up, signs in as username and takes the snapshot (UIDL, or
+// synthesized ids on a server without it, and LIST sizes). ctx bounds all of
+// it. The password is kept only sealed with a new random key, which the
+// returned Session carries for SetCookie; every Login makes a new session
+// id.
+//
+// Errors are those of package pop3 as they are (a *pop3.Error with code
+// AUTH, IN-USE, LOGIN-DELAY or SYS/TEMP; timeouts; dial errors), a
+// *LoginDelayError when the server's LOGIN-DELAY has not passed since this
+// user's last sign-in, ErrTooManyConnections, or ErrClosed.
+func (m *Manager) Login(ctx context.Context, up Upstream, username, password string) (*Session, error) {
+	if m.isClosed() {
+		return nil, ErrClosed
+	}
+	c, err := m.dial(ctx, up, username, password, nil, false)
+	if isInUse(err) && m.signOutOthers(ctx, up, username) {
+		c, err = m.dial(ctx, up, username, password, nil, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	key := newKey()
+	st := &state{
+		m:        m,
+		up:       up,
+		username: username,
+		keyHash:  keyHash(key),
+		created:  m.now(),
+		pending:  make(map[string]bool),
+	}
+	st.lastSeen.Store(st.created.UnixNano())
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.attach(c)
+	if err := st.snapshot(ctx); err != nil {
+		st.drop()
+		return nil, err
+	}
+	for {
+		st.id = newToken()
+		st.sealed = seal(key, password, st.id)
+		if m.store.add(st) {
+			break
+		}
+	}
+	st.logID = logID(st.id)
+	if m.isClosed() {
+		// Close may have listed the sessions before this one was added.
+		if m.store.remove(st.id) {
+			st.ended = true
+			st.wipe()
+		}
+		return nil, ErrClosed
+	}
+	m.log.Info("session: signed in", st.logAttrs()...)
+	return &Session{st: st, key: key}, nil
+}
+
+// isInUse reports whether err is the server's [IN-USE]: the credentials
+// were right but another session holds the mailbox.
+func isInUse(err error) bool {
+	var perr *pop3.Error
+	return errors.As(err, &perr) && perr.HasCode(pop3.CodeInUse)
+}
+
+// signOutOthers ends the earlier popgate sessions of the same account, as
+// sign-out does (their pending deletions are committed), so that a new
+// sign-in from another browser or after a lost cookie gets the mailbox
+// instead of [IN-USE] until they expire. [IN-USE] comes only after the
+// server accepted the password, so only the account's owner can do this.
+// It reports whether there was any.
+func (m *Manager) signOutOthers(ctx context.Context, up Upstream, username string) bool {
+	found := false
+	for _, st := range m.store.all() {
+		if st.up.ID != up.ID || st.up.Addr != up.Addr || st.username != username || !m.store.remove(st.id) {
+			continue
+		}
+		found = true
+		m.log.Info("session: signed out by a new sign-in to the same mailbox", st.logAttrs()...)
+		st.signOut(ctx, nil)
+	}
+	return found
+}
+
+// dial signs in to up, honouring LOGIN-DELAY and MaxConns. self is the
+// session that wants a new connection, whose own connection must not be
+// picked to make room; nil for Login. retryInUse waits for the lock of a
+// connection popgate itself just closed (always so when self is set).
+func (m *Manager) dial(ctx context.Context, up Upstream, username, password string, self *state, retryInUse bool) (*pop3.Client, error) {
+	key := delayKey(up, username)
+	if err := m.delays.check(key, m.now()); err != nil {
+		return nil, err
+	}
+	if err := m.slots.acquire(m, self); err != nil {
+		return nil, err
+	}
+	for wait := inUseFirstWait; ; wait *= 2 {
+		c, err := dialLogin(ctx, up, username, password)
+		if err == nil {
+			m.delays.record(key, m.now(), c.Capabilities())
+			return c, nil
+		}
+		// A server that locks the mailbox holds the lock of the connection
+		// we just closed until it notices; a first sign-in that finds the
+		// mailbox in use, though, has met another mail program.
+		if (self == nil && !retryInUse) || !isInUse(err) || wait > inUseMaxWait {
+			m.slots.release()
+			return nil, err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			m.slots.release()
+			return nil, err
+		}
+	}
+}
+
+// How long a reconnect waits for the server to release the lock of the
+// session's previous connection: 50 ms, doubling, about 3 s in all.
+const (
+	inUseFirstWait = 50 * time.Millisecond
+	inUseMaxWait   = 2 * time.Second
+)
+
+// dialLogin connects and signs in; on failure nothing stays open.
+func dialLogin(ctx context.Context, up Upstream, username, password string) (*pop3.Client, error) {
+	c, err := pop3.Dial(ctx, up.Addr, &up.Options)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(ctx, username, password); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}

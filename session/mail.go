@@ -1,0 +1,189 @@
+package session
+
+import (
+	"context"
+	"io"
+
+	"popgate/pop3"
+)
+
+// Limits of the per-session header cache: a page of headers should not
+// cost a round trip twice, but a mailbox of 100,000 messages must not pin
+// hundreds of megabytes per session either.
+const (
+	maxHeaderSize  = 64 << 10 // longer header blocks are cut here
+	maxHeaderCache = 8 << 20  // beyond this, headers are fetched, not kept
+)
+
+// Headers returns the raw header block (TOP n 0) of each UID. Cached ones
+// cost nothing; the others are fetched with one pipelined TopMany and
+// cached for the session. UIDs not in the snapshot, pending deletion and not
+// cached, or refused by the server are absent from the map. A header block
+// longer than 64 KiB is cut. The byte slices are shared: don't modify them.
+func (s *Session) Headers(ctx context.Context, uids []string) (map[string][]byte, error) {
+	st := s.lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return nil, ErrNoSession
+	}
+	out := make(map[string][]byte, len(uids))
+	var missing []string
+	for _, uid := range uids {
+		_, known := st.byUID[uid]
+		_, gone := st.pending[uid]
+		if h, ok := st.headers[uid]; ok {
+			out[uid] = h
+		} else if known && !gone {
+			missing = append(missing, uid)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	err := st.withConn(ctx, s.key, func(c *pop3.Client) error {
+		// Numbers are looked up on each attempt: a reconnect renumbers.
+		byNum := make(map[int]string, len(missing))
+		var nums []int
+		for _, uid := range missing {
+			if i, ok := st.byUID[uid]; ok && !st.pending[uid] {
+				if _, dup := byNum[st.msgs[i].Number]; !dup {
+					byNum[st.msgs[i].Number] = uid
+					nums = append(nums, st.msgs[i].Number)
+				}
+			}
+		}
+		return c.TopMany(ctx, nums, 0, func(num int, r io.Reader, err error) error {
+			if err != nil {
+				return nil // gone meanwhile (another session expunged it): absent
+			}
+			h, err := io.ReadAll(io.LimitReader(r, maxHeaderSize))
+			if err != nil {
+				return err
+			}
+			uid := byNum[num]
+			out[uid] = h
+			st.cacheHeader(uid, h)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (st *state) cacheHeader(uid string, h []byte) {
+	if st.headerBytes+len(h) > maxHeaderCache {
+		return
+	}
+	if st.headers == nil {
+		st.headers = make(map[string][]byte)
+	}
+	st.headerBytes += len(h) - len(st.headers[uid])
+	st.headers[uid] = h
+}
+
+// Retr sends RETR for uid and calls fn with the message's exact bytes as a
+// stream, valid only until fn returns. It returns ErrNotFound for a UID not
+// in the snapshot or pending deletion, or that the server no longer has.
+// A connection found dead before the message started is replaced once;
+// after fn has started nothing is retried, and fn's error is returned as it
+// is.
+func (s *Session) Retr(ctx context.Context, uid string, fn func(r io.Reader) error) error {
+	st := s.lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return ErrNoSession
+	}
+	var r io.Reader
+	err := st.withConn(ctx, s.key, func(c *pop3.Client) error {
+		i, ok := st.byUID[uid]
+		if _, gone := st.pending[uid]; !ok || gone {
+			return ErrNotFound
+		}
+		var err error
+		r, err = c.Retr(ctx, st.msgs[i].Number)
+		return notFoundOr(err)
+	})
+	if err != nil {
+		return err
+	}
+	err = fn(r)
+	st.connUsed = st.m.now()
+	if st.client != nil && st.client.Err() != nil {
+		st.drop()
+	}
+	return err
+}
+
+// Delete adds uids to the pending deletions and sends DELE for them. The
+// pending set lives in the session, not in the connection: if the
+// connection is lost they are marked again on the next one, and only
+// sign-out (or expiry) commits them. A UID not in the snapshot makes Delete
+// return ErrNotFound without changing anything; one already pending is
+// ignored. If the server can't be reached the deletions stay pending and
+// the error is returned.
+func (s *Session) Delete(ctx context.Context, uids ...string) error {
+	st := s.lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return ErrNoSession
+	}
+	for _, uid := range uids {
+		if _, ok := st.byUID[uid]; !ok {
+			return ErrNotFound
+		}
+	}
+	for _, uid := range uids {
+		if _, ok := st.pending[uid]; !ok {
+			st.pending[uid] = false
+		}
+	}
+	return st.withConn(ctx, s.key, func(*pop3.Client) error {
+		_, err := st.mark(ctx)
+		return err
+	})
+}
+
+// Undo clears the pending deletions and sends RSET. If RSET fails, the
+// connection is closed without QUIT instead, which unmarks everything just
+// as well; so Undo only fails after sign-out.
+func (s *Session) Undo(ctx context.Context) error {
+	st := s.lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return ErrNoSession
+	}
+	clear(st.pending)
+	if st.client == nil {
+		return nil
+	}
+	if err := st.client.Rset(ctx); err != nil {
+		st.m.log.Debug("session: RSET failed, closing instead", append(st.logAttrs(), "error", err)...)
+		st.drop()
+		return nil
+	}
+	st.connUsed = st.m.now()
+	return nil
+}
+
+// Refresh takes a new snapshot, which shows mail that arrived since: it
+// closes the connection without QUIT (committing nothing), signs in again
+// and marks the pending deletions again by UID; those no longer on the
+// server drop out of the pending set. While the server's LOGIN-DELAY forbids
+// a new sign-in, Refresh returns a *LoginDelayError and keeps the current
+// connection and snapshot.
+func (s *Session) Refresh(ctx context.Context) error {
+	st := s.lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return ErrNoSession
+	}
+	// Under LOGIN-DELAY, keep the connection we have rather than lose it
+	// and be refused a new one.
+	if err := st.m.delays.check(delayKey(st.up, st.username), st.m.now()); err != nil {
+		return err
+	}
+	st.drop()
+	return st.withConn(ctx, s.key, func(*pop3.Client) error { return nil })
+}

@@ -1,0 +1,149 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gorilla/securecookie"
+)
+
+// Manager owns the sign-in sessions and their POP3 connections. Create it
+// with NewManager and stop it with Close. All methods are safe for
+// concurrent use.
+type Manager struct {
+	cfg    Config
+	log    *slog.Logger
+	codec  *securecookie.SecureCookie
+	store  store
+	delays loginDelays
+	slots  slots
+
+	// bgCtx bounds work started without a request (reaper, expiry); Close
+	// cancels it when its own deadline runs out.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	stop     chan struct{} // closed by Close to stop the reaper
+	reaped   chan struct{} // closed when the reaper has returned
+
+	mu     sync.Mutex     // protects closed and orders wg.Add before wg.Wait
+	closed bool           // Close has begun
+	wg     sync.WaitGroup // background sign-outs
+}
+
+// Stats is a snapshot of a Manager's load, for metrics.
+type Stats struct {
+	Sessions int // signed-in sessions
+	Conns    int // open POP3 connections, including ones being dialed
+}
+
+// NewManager returns a Manager for cfg and starts its reaper goroutine,
+// which ends idle and expired sessions and closes or keeps alive idle
+// connections until Close. It panics if cfg.Validate fails.
+func NewManager(cfg Config) *Manager {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	cfg = cfg.withDefaults()
+	hashKey, blockKey := cfg.HashKey, cfg.BlockKey
+	if hashKey == nil {
+		hashKey = securecookie.GenerateRandomKey(32)
+	}
+	if blockKey == nil {
+		blockKey = securecookie.GenerateRandomKey(32)
+	}
+	codec := securecookie.New(hashKey, blockKey)
+	codec.SetSerializer(securecookie.JSONEncoder{})
+	codec.MaxAge(int((cfg.MaxLifetime + time.Second - 1) / time.Second))
+	m := &Manager{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		codec:  codec,
+		store:  newMemStore(),
+		stop:   make(chan struct{}),
+		reaped: make(chan struct{}),
+	}
+	m.slots.max = cfg.MaxConns
+	m.bgCtx, m.bgCancel = context.WithCancel(context.Background())
+	go m.reaper()
+	return m
+}
+
+func (m *Manager) now() time.Time { return m.cfg.Now() }
+
+// Logout signs s out: it marks the pending deletions on the connection
+// (signing in again with the key s carries if the connection was lost) and
+// sends QUIT, which commits them. deleted is the number of messages the
+// server removed. Whatever the outcome, the session is gone afterwards: its
+// id and sealed password are forgotten and its cookie gives ErrNoSession.
+// A second Logout returns ErrNoSession.
+func (m *Manager) Logout(ctx context.Context, s *Session) (deleted int, err error) {
+	if !m.store.remove(s.st.id) {
+		return 0, ErrNoSession
+	}
+	return s.st.signOut(ctx, s.key)
+}
+
+// Close stops the reaper and signs every session out as Logout does, but
+// without the cookies' keys: pending deletions are committed on the
+// connections that are still open, and logged as lost where none is. It
+// returns ctx's error if ctx ended first, after aborting what was left.
+// Login fails with ErrClosed from the start of Close on.
+func (m *Manager) Close(ctx context.Context) error {
+	m.mu.Lock()
+	already := m.closed
+	m.closed = true
+	m.mu.Unlock()
+	if already {
+		return nil
+	}
+	close(m.stop)
+	stopBg := context.AfterFunc(ctx, m.bgCancel)
+	defer stopBg()
+	<-m.reaped
+	var wg sync.WaitGroup
+	for _, st := range m.store.all() {
+		if !m.store.remove(st.id) {
+			continue
+		}
+		wg.Go(func() {
+			if _, err := st.signOut(ctx, nil); err != nil && !errors.Is(err, ErrNoSession) {
+				m.log.Warn("session: sign-out at shutdown failed", append(st.logAttrs(), "error", err)...)
+			}
+		})
+	}
+	wg.Wait()
+	m.wg.Wait()
+	m.bgCancel()
+	return ctx.Err()
+}
+
+// Stats returns the number of sessions and of open POP3 connections. It
+// doesn't perform I/O.
+func (m *Manager) Stats() Stats {
+	return Stats{Sessions: m.store.len(), Conns: m.slots.count()}
+}
+
+func (m *Manager) isClosed() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closed
+}
+
+// goBackground runs fn in a goroutine that Close waits for, and reports
+// false without running it once Close has begun.
+func (m *Manager) goBackground(fn func(ctx context.Context)) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return false
+	}
+	m.wg.Go(func() {
+		ctx, cancel := context.WithTimeout(m.bgCtx, backgroundTimeout)
+		defer cancel()
+		fn(ctx)
+	})
+	return true
+}

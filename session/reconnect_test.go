@@ -1,0 +1,100 @@
+package session
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"popgate/pop3"
+	"popgate/pop3/pop3test"
+)
+
+// TestDeleteSurvivesDrop loses the connection around DELE and QUIT: the
+// deletion must hold and Logout must commit exactly it.
+func TestDeleteSurvivesDrop(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault pop3test.Fault
+		// between runs after Delete, before Logout.
+		between func(t *testing.T, s *Session)
+		// deleteFails: Delete's one retry meets the fault too.
+		deleteFails bool
+	}{
+		{name: "drop before DELE", fault: pop3test.Fault{Command: "DELE", Action: pop3test.FaultDrop}},
+		{name: "drop twice on DELE", fault: pop3test.Fault{Command: "DELE", Times: 2, Action: pop3test.FaultDrop}, deleteFails: true},
+		{name: "drop during DELE", fault: pop3test.Fault{Command: "DELE", Action: pop3test.FaultDropMidResponse}},
+		{name: "stall on DELE", fault: pop3test.Fault{Command: "DELE", Action: pop3test.FaultStall}},
+		{name: "drop after DELE", fault: pop3test.Fault{Command: "TOP", Action: pop3test.FaultDrop}, between: func(t *testing.T, s *Session) {
+			msgs := mustMessages(t, s)
+			h, err := s.Headers(context.Background(), uidsOf(msgs))
+			if err != nil || len(h) != len(msgs) {
+				t.Fatalf("Headers() = %d headers, %v; want %d, nil", len(h), err, len(msgs))
+			}
+		}},
+		{name: "drop before QUIT", fault: pop3test.Fault{Command: "QUIT", Action: pop3test.FaultDrop}},
+		{name: "drop during QUIT", fault: pop3test.Fault{Command: "QUIT", Action: pop3test.FaultDropMidResponse}},
+		{name: "connection closed", between: func(t *testing.T, s *Session) {
+			s.Do(context.Background(), func(c *pop3.Client) error { return c.Close() })
+			if got := len(mustMessages(t, s)); got != 2 {
+				t.Fatalf("Messages() after reconnect = %d messages, want 2", got)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newTestServer(t, nil, 3, "alice")
+			up := testUpstream(srv.Addr())
+			up.Options.Timeout = time.Second // for the stall
+			m, _ := newTestManager(t, Config{})
+			s := mustLogin(t, m, up, "alice")
+			srv.SetFault(tc.fault)
+			uid := srv.UIDs("alice")[1]
+			if err := s.Delete(context.Background(), uid); (err != nil) != tc.deleteFails {
+				t.Fatalf("Delete() = %v, want error %t", err, tc.deleteFails)
+			}
+			if got := s.Pending(); !slices.Equal(got, []string{uid}) {
+				t.Fatalf("Pending() = %v, want %s", got, uid)
+			}
+			if tc.between != nil {
+				tc.between(t, s)
+			}
+			if got := uidsOf(mustMessages(t, s)); slices.Contains(got, uid) {
+				t.Fatalf("Messages() = %v, lists the deleted %s", got, uid)
+			}
+			deleted, err := m.Logout(context.Background(), s)
+			if deleted != 1 || err != nil {
+				t.Fatalf("Logout() = %d, %v, want 1, nil", deleted, err)
+			}
+			checkMailbox(t, srv, "alice", 1, 3)
+			if tc.fault.Action != 0 && srv.PendingFaults() != 0 {
+				t.Errorf("the fault did not fire")
+			}
+		})
+	}
+}
+
+// TestProbeReconnects lets the server close the idle connection: the next
+// request must notice (NOOP probe), sign in again and mark the deletion
+// again.
+func TestProbeReconnects(t *testing.T) {
+	srv := newTestServer(t, &pop3test.Options{IdleTimeout: 100 * time.Millisecond}, 3, "alice")
+	m, _ := newTestManager(t, Config{ProbeAfter: 20 * time.Millisecond})
+	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
+	uid := srv.UIDs("alice")[0]
+	if err := s.Delete(context.Background(), uid); err != nil {
+		t.Fatalf("Delete() = %v, want nil", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := len(mustMessages(t, s)); got != 2 {
+		t.Fatalf("Messages() = %d messages, want 2", got)
+	}
+	if srv.Logins() != 2 {
+		t.Errorf("server saw %d logins, want 2", srv.Logins())
+	}
+	time.Sleep(300 * time.Millisecond)
+	if deleted, err := m.Logout(context.Background(), s); deleted != 1 || err != nil {
+		t.Fatalf("Logout() = %d, %v, want 1, nil", deleted, err)
+	}
+	checkMailbox(t, srv, "alice", 2, 3)
+}

@@ -1,0 +1,130 @@
+package session
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"popgate/pop3"
+)
+
+// Message is one message of a snapshot.
+type Message struct {
+	UID    string // stable id: the server's UIDL, or synthesized (see Session.SyntheticIDs)
+	Number int    // message number on the session's current connection; changes on reconnect
+	Size   int64  // octets as LIST reports them; advisory
+}
+
+// Session is one request's handle on a sign-in: the shared server-side
+// state plus the key from the request's cookie, which lets it sign in again
+// when the connection was lost. Login and Manager.FromRequest return one
+// per request; don't keep it beyond the request. Its methods are safe for
+// concurrent use: the ones that talk to the server take turns on the one
+// connection, waiting for each other, and those that don't still wait for a
+// request in progress on the session. After sign-out or expiry they return
+// ErrNoSession.
+type Session struct {
+	st  *state
+	key []byte
+}
+
+// ID returns the session id. It doesn't perform I/O.
+func (s *Session) ID() string { return s.st.id }
+
+// Username returns the POP3 user name. It doesn't perform I/O.
+func (s *Session) Username() string { return s.st.username }
+
+// Upstream returns the server the session signed in to. It doesn't perform
+// I/O.
+func (s *Session) Upstream() Upstream { return s.st.up }
+
+// SnapshotTime returns when the current snapshot was taken. It doesn't
+// perform I/O.
+func (s *Session) SnapshotTime() time.Time {
+	st := s.lock()
+	defer st.mu.Unlock()
+	return st.snapTime
+}
+
+// SyntheticIDs reports whether the server lacks UIDL, so that UIDs are
+// derived from each message's header block: the UI should say so. It
+// doesn't perform I/O.
+func (s *Session) SyntheticIDs() bool {
+	st := s.lock()
+	defer st.mu.Unlock()
+	return st.synthetic
+}
+
+// Capabilities returns what the server announced with CAPA after sign-in
+// on the current or last connection; nil if it has no CAPA. It doesn't
+// perform I/O; don't modify the result.
+func (s *Session) Capabilities() pop3.Capabilities {
+	st := s.lock()
+	defer st.mu.Unlock()
+	return st.caps
+}
+
+// Pending returns the UIDs pending deletion, in server order. It doesn't
+// perform I/O.
+func (s *Session) Pending() []string {
+	st := s.lock()
+	defer st.mu.Unlock()
+	out := make([]string, 0, len(st.pending))
+	for uid := range st.pending {
+		out = append(out, uid)
+	}
+	slices.SortFunc(out, func(a, b string) int { return st.byUID[a] - st.byUID[b] })
+	return out
+}
+
+// Messages returns the snapshot in server order (oldest first) without the
+// messages pending deletion. It makes sure the connection is alive first, so
+// after a reconnect it is a new snapshot, with new mail.
+func (s *Session) Messages(ctx context.Context) ([]Message, error) {
+	st := s.lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return nil, ErrNoSession
+	}
+	if err := st.withConn(ctx, s.key, func(*pop3.Client) error { return nil }); err != nil {
+		return nil, err
+	}
+	out := make([]Message, 0, len(st.msgs))
+	for _, m := range st.msgs {
+		if _, gone := st.pending[m.UID]; !gone {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// Do runs fn with the session's live connection, reconnecting first if it
+// was lost, and holds the session for the duration: the low-level way to
+// send what no other method covers. c is valid only inside fn. fn must not
+// send DELE, RSET or QUIT, which the session tracks itself (Delete, Undo,
+// Manager.Logout). If fn leaves the connection broken, the next request
+// reconnects; fn is not retried.
+func (s *Session) Do(ctx context.Context, fn func(c *pop3.Client) error) error {
+	st := s.lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return ErrNoSession
+	}
+	c, err := st.ensure(ctx, s.key)
+	if err != nil {
+		return err
+	}
+	err = fn(c)
+	st.connUsed = st.m.now()
+	if c.Err() != nil {
+		st.drop()
+	}
+	return err
+}
+
+// lock takes the session's mutex and returns the state; the caller must
+// defer st.mu.Unlock().
+func (s *Session) lock() *state {
+	s.st.mu.Lock()
+	return s.st
+}

@@ -1,0 +1,134 @@
+package session
+
+import (
+	"crypto/sha256"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"popgate/pop3"
+)
+
+// state is the server side of one sign-in, shared by all requests that
+// bring its cookie. It never holds the clear password or the key that
+// unseals it.
+type state struct {
+	m        *Manager
+	id       string // set once by Login before the state is shared
+	logID    string
+	up       Upstream
+	username string
+	keyHash  [sha256.Size]byte
+	created  time.Time
+
+	// lastSeen is the time of the last request (unix ns): the web session's
+	// idle timer, read by the reaper without waiting for mu.
+	lastSeen atomic.Int64
+
+	// mu protects every field below and serializes use of client: POP3 is
+	// one command at a time, and two tabs must not interleave theirs.
+	mu        sync.Mutex
+	ended     bool              // signed out or expired; requests get ErrNoSession
+	sealed    []byte            // the password, sealed with the cookie's key
+	client    *pop3.Client      // nil while no connection is open
+	connUsed  time.Time         // end of the last exchange on client
+	delay     time.Duration     // LOGIN-DELAY of the current or last connection
+	caps      pop3.Capabilities // of the current or last connection
+	msgs      []Message         // snapshot of the current or last connection
+	byUID     map[string]int    // UID -> index in msgs
+	snapTime  time.Time
+	synthetic bool
+	// pending holds the UIDs the user deleted; the value says whether DELE
+	// succeeded for it on the current connection.
+	pending     map[string]bool
+	headers     map[string][]byte // header block by UID
+	headerBytes int               // total size of headers
+}
+
+// logAttrs identifies the session in logs without secrets.
+func (st *state) logAttrs() []any {
+	return []any{"session", st.logID, "upstream", st.up.ID, "user", st.username}
+}
+
+// touch restarts the web session's idle timer.
+func (st *state) touch() { st.lastSeen.Store(st.m.now().UnixNano()) }
+
+// expired reports whether the web session outlived IdleTimeout or
+// MaxLifetime at now.
+func (st *state) expired(now time.Time) bool {
+	idle := now.Sub(time.Unix(0, st.lastSeen.Load()))
+	return idle > st.m.cfg.IdleTimeout || now.Sub(st.created) > st.m.cfg.MaxLifetime
+}
+
+// attach makes c the session's connection. The caller holds mu and the
+// slot that c occupies.
+func (st *state) attach(c *pop3.Client) {
+	st.client = c
+	st.connUsed = st.m.now()
+	st.caps = c.Capabilities()
+	st.delay = loginDelay(st.caps)
+	for uid := range st.pending {
+		st.pending[uid] = false
+	}
+}
+
+// closeConn closes the connection without QUIT: the server commits nothing
+// and releases its lock. The caller holds mu and keeps the slot.
+func (st *state) closeConn() {
+	if st.client == nil {
+		return
+	}
+	st.client.Close()
+	st.client = nil
+	for uid := range st.pending {
+		st.pending[uid] = false // the marks died with the connection
+	}
+}
+
+// drop is closeConn that also gives the slot back. The caller holds mu.
+func (st *state) drop() {
+	if st.client != nil {
+		st.closeConn()
+		st.m.slots.release()
+	}
+}
+
+// wipe forgets everything after sign-out. The caller holds mu.
+func (st *state) wipe() {
+	st.drop()
+	clear(st.sealed)
+	st.sealed, st.msgs, st.byUID, st.pending, st.headers = nil, nil, nil, nil, nil
+	st.headerBytes = 0
+}
+
+// evictable reports whether the connection may be closed to make room: it
+// is open and the session needs it for neither pending deletions nor
+// LOGIN-DELAY. The caller holds mu.
+func (st *state) evictable() bool {
+	return st.client != nil && !st.ended && len(st.pending) == 0 && st.delay == 0
+}
+
+// idleSince reports, without waiting for a busy session, whether its
+// connection could be evicted and when it was last used.
+func (st *state) idleSince() (time.Time, bool) {
+	if !st.mu.TryLock() {
+		return time.Time{}, false
+	}
+	defer st.mu.Unlock()
+	return st.connUsed, st.evictable()
+}
+
+// tryEvict closes the connection if it is still evictable and not in use,
+// keeping the slot for the caller.
+func (st *state) tryEvict() bool {
+	if !st.mu.TryLock() {
+		return false
+	}
+	defer st.mu.Unlock()
+	if !st.evictable() {
+		return false
+	}
+	st.closeConn()
+	st.m.log.Debug("session: connection closed to make room", st.logAttrs()...)
+	return true
+}

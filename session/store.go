@@ -1,0 +1,68 @@
+package session
+
+import "sync"
+
+// store holds the server side of the sessions by id. It is an interface so
+// that a shared store can take its place when several replicas run; the
+// in-memory one is the only implementation today.
+type store interface {
+	// add stores st under st.id and reports false, storing nothing, if the
+	// id is taken.
+	add(st *state) bool
+	get(id string) (*state, bool)
+	// remove deletes id and reports whether it was there, so that of two
+	// callers ending the same session only one goes on to sign it out.
+	remove(id string) bool
+	all() []*state
+	len() int
+}
+
+// memStore is a store in a map. It is safe for concurrent use; its mutex is
+// never held while another lock is taken.
+type memStore struct {
+	mu sync.Mutex
+	m  map[string]*state // protected by mu
+}
+
+func newMemStore() *memStore { return &memStore{m: make(map[string]*state)} }
+
+func (s *memStore) add(st *state) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, taken := s.m[st.id]; taken {
+		return false
+	}
+	s.m[st.id] = st
+	return true
+}
+
+func (s *memStore) get(id string) (*state, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.m[id]
+	return st, ok
+}
+
+func (s *memStore) remove(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.m[id]
+	delete(s.m, id)
+	return ok
+}
+
+func (s *memStore) all() []*state {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*state, 0, len(s.m))
+	for _, st := range s.m {
+		out = append(out, st)
+	}
+	return out
+}
+
+func (s *memStore) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
+}

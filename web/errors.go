@@ -1,0 +1,130 @@
+package web
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+
+	"popgate/pop3"
+	"popgate/session"
+	"popgate/templates"
+)
+
+// userError is an error kind: the status and the words a user can act on.
+// Internal detail stays in the log.
+type userError struct {
+	status  int
+	title   string
+	message string
+}
+
+func (e *userError) Error() string { return e.title }
+
+var (
+	errNotFound        = &userError{http.StatusNotFound, "Not found", "There is nothing at this address."}
+	errMessageGone     = &userError{http.StatusNotFound, "Message not found", "This message is no longer in your mailbox. It may have been deleted, or the mailbox was refreshed."}
+	errPartNotFound    = &userError{http.StatusNotFound, "Attachment not found", "This message has no such attachment."}
+	errMethod          = &userError{http.StatusMethodNotAllowed, "Not allowed", "This address does not accept that kind of request."}
+	errCrossOrigin     = &userError{http.StatusForbidden, "Request refused", "The request came from another site, so popgate refused it. Go back to popgate and try again from there."}
+	errBadForm         = &userError{http.StatusBadRequest, "Something is missing", "The form was incomplete. Go back and try again."}
+	errWrongPassword   = &userError{http.StatusUnauthorized, "Wrong user name or password", "Wrong user name or password."}
+	errInUse           = &userError{http.StatusConflict, "Mailbox in use", "Your mailbox is open in another mail program; close it and try again."}
+	errUnavailable     = &userError{http.StatusServiceUnavailable, "Mail server not answering", "The mail server is not answering; try again in a minute."}
+	errCertificate     = &userError{http.StatusBadGateway, "Mail server not trusted", "The mail server's certificate could not be verified, so popgate did not send your password. Tell the administrator."}
+	errServerRefused   = &userError{http.StatusBadGateway, "Mail server refused", "The mail server refused the request. Try again later; if it keeps happening, tell the administrator."}
+	errTooManySessions = &userError{http.StatusServiceUnavailable, "Too busy", "popgate is serving as many mailboxes as it can right now; try again in a few minutes."}
+	errInternal        = &userError{http.StatusInternalServerError, "Something went wrong", "Something went wrong on our side. Try again; if it keeps happening, tell the administrator."}
+)
+
+// classify maps any error from the session or POP3 layer to what the user
+// is told.
+func classify(err error) *userError {
+	var ue *userError
+	var perr *pop3.Error
+	var delay *session.LoginDelayError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &ue):
+		return ue
+	case errors.Is(err, session.ErrNotFound):
+		return errMessageGone
+	case errors.As(err, &delay):
+		minutes := int(delay.RetryAfter.Minutes() + 0.999)
+		return &userError{http.StatusTooManyRequests, "Please wait",
+			fmt.Sprintf("Your mail server allows only one sign-in every few minutes; try again in %d minute%s.", minutes, plural(minutes))}
+	case errors.Is(err, session.ErrTooManyConnections):
+		return errTooManySessions
+	case errors.As(err, &perr):
+		switch {
+		case perr.HasCode(pop3.CodeAuth):
+			return errWrongPassword
+		case perr.HasCode(pop3.CodeInUse):
+			return errInUse
+		case perr.HasCode(pop3.CodeLoginDelay):
+			return &userError{http.StatusTooManyRequests, "Please wait", "Your mail server allows only one sign-in every few minutes; try again later."}
+		case perr.HasCode(pop3.CodeSysTemp):
+			return errUnavailable
+		}
+		return errServerRefused
+	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
+		return errCertificate
+	case errors.Is(err, pop3.ErrNotSupported), errors.Is(err, pop3.ErrInsecure):
+		return errServerRefused
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr):
+		return errUnavailable
+	}
+	var broken *pop3.BrokenError
+	if errors.As(err, &broken) {
+		return errUnavailable
+	}
+	return errInternal
+}
+
+// signInError maps a sign-in failure: a plain -ERR to PASS without a code
+// is, on most servers, a wrong password.
+func signInError(err error) *userError {
+	var perr *pop3.Error
+	if errors.As(err, &perr) && perr.Code == "" {
+		return errWrongPassword
+	}
+	return classify(err)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// renderError logs err and shows the page for its kind.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	ue := classify(err)
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the browser went away; nobody to answer
+	}
+	if ue.status >= 500 {
+		s.log.Error("request failed", "path", r.URL.Path, "status", ue.status, "error", err)
+	} else if ue != err {
+		s.log.Info("request refused", "path", r.URL.Path, "status", ue.status, "error", err)
+	}
+	page := templates.ErrorPage{
+		Meta:    s.meta(r, ue.title),
+		Status:  ue.status,
+		Title:   ue.title,
+		Message: ue.message,
+	}
+	if ue.status >= 500 || ue.status == http.StatusTooManyRequests {
+		page.RetryHref = s.url("")
+	}
+	s.render(w, r, ue.status, templates.ErrorView(page))
+}

@@ -1,0 +1,24 @@
+package web
+
+import (
+	"net/http"
+
+	"popgate/templates"
+)
+
+// handleLogout handles POST /logout: the pending deletions are applied and
+// QUIT commits them; the page says how many.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	sess := sessionFrom(r)
+	deleted, err := s.sessions.Logout(r.Context(), sess)
+	s.sessions.ClearCookie(w)
+	page := templates.LogoutPage{Meta: templates.Meta{Title: "Signed out", Base: s.base}, Deleted: deleted}
+	status := http.StatusOK
+	if err != nil {
+		ue := classify(err)
+		s.log.Warn("sign-out could not commit deletions", "error", err)
+		page.Error = "The mail server could not be reached to finish signing out, so messages you deleted may still be there. " + ue.message
+		status = ue.status
+	}
+	s.render(w, r, status, templates.LogoutView(page))
+}

@@ -1,0 +1,122 @@
+package mailview
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// corpusDir holds the real-world messages described in its README.md.
+const corpusDir = "../../../shared/corpus"
+
+type corpusEntry struct {
+	path, description, result string
+}
+
+// mustCorpus returns the corpus index, skipping the test when the corpus is
+// absent unless POPGATE_REQUIRE_REAL=1 makes that a failure.
+func mustCorpus(tb testing.TB) []corpusEntry {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(corpusDir, "INDEX.tsv"))
+	if err != nil {
+		if os.Getenv("POPGATE_REQUIRE_REAL") == "1" {
+			tb.Fatalf("corpus required (POPGATE_REQUIRE_REAL=1) but not readable: %v", err)
+		}
+		tb.Skipf("real-mail corpus not found at %s; set POPGATE_REQUIRE_REAL=1 to make this a failure", corpusDir)
+	}
+	defer f.Close()
+	var entries []corpusEntry
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) < 5 || cols[0] == "path" {
+			continue
+		}
+		entries = append(entries, corpusEntry{path: cols[0], description: cols[2], result: cols[4]})
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatalf("reading INDEX.tsv: %v", err)
+	}
+	if len(entries) == 0 {
+		tb.Fatal("INDEX.tsv lists no messages")
+	}
+	return entries
+}
+
+// mustParseFile parses one corpus message with the given options.
+func mustParseFile(tb testing.TB, name string, opts Options) *Message {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(corpusDir, name))
+	if err != nil {
+		tb.Fatalf("open %s: %v", name, err)
+	}
+	defer f.Close()
+	m, err := Parse(f, opts)
+	if err != nil {
+		tb.Fatalf("Parse(%s) error = %v, want nil", name, err)
+	}
+	return m
+}
+
+// allAttachments returns the attachments of m and of its nested messages.
+func allAttachments(m *Message) []Part {
+	parts := append([]Part(nil), m.Attachments...)
+	for _, n := range m.Nested {
+		parts = append(parts, allAttachments(n)...)
+	}
+	return parts
+}
+
+// TestParseCorpus parses every corpus message: no error, no panic, and a
+// message that strict parsers reject still shows something or says why.
+// Every listed attachment must open with OpenPart and have the size Parse
+// reported, which checks that both walk the tree the same way.
+func TestParseCorpus(t *testing.T) {
+	withProblems := 0
+	for _, e := range mustCorpus(t) {
+		t.Run(e.path, func(t *testing.T) {
+			m := mustParseFile(t, e.path, Options{})
+			if len(m.Problems) > 0 {
+				withProblems++
+			}
+			if strings.HasPrefix(e.result, "FAIL") && len(m.Problems) == 0 &&
+				m.Subject == "" && m.Text == "" && m.HTML == "" {
+				t.Errorf("Parse() of a message go-message rejects gave no Problems, Subject or body")
+			}
+			if testing.Verbose() {
+				t.Logf("%s: subject=%q text=%d html=%d att=%d nested=%d problems=%q",
+					e.result, m.Subject, len(m.Text), len(m.HTML), len(m.Attachments), len(m.Nested), m.Problems)
+			}
+			for _, p := range allAttachments(m) {
+				checkOpenPart(t, e.path, p)
+			}
+		})
+	}
+	t.Logf("%d corpus messages have Problems notes", withProblems)
+}
+
+func checkOpenPart(t *testing.T, name string, want Part) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(corpusDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, body, err := OpenPart(f, want.Path)
+	if err != nil {
+		t.Errorf("OpenPart(%q) error = %v, want nil", want.Path, err)
+		return
+	}
+	n, err := io.Copy(io.Discard, body)
+	if err != nil && !errors.Is(err, io.EOF) {
+		t.Errorf("OpenPart(%q) read error = %v", want.Path, err)
+	}
+	if n != want.Size || got.Filename != want.Filename || got.ContentType != want.ContentType {
+		t.Errorf("OpenPart(%q) = %q %s %d bytes, want %q %s %d bytes",
+			want.Path, got.Filename, got.ContentType, n, want.Filename, want.ContentType, want.Size)
+	}
+}

@@ -1,0 +1,93 @@
+package mailview
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseHTML(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n" + strings.Repeat("\x00", 100))
+	related := crlf(`Content-Type: multipart/related; boundary="r"`, "",
+		"--r", "Content-Type: text/html; charset=utf-8", "",
+		`<p>logo <img src="cid:logo@x"> pixel <img src="http://t.example/p.gif" width=1 height=1></p>`,
+		"--r", "Content-Type: image/png", "Content-ID: <logo@x>", "Content-Transfer-Encoding: base64", "", base64Lines(png),
+		"--r", "Content-Type: image/gif", "Content-ID: <unused@x>", "", "GIF89a",
+		"--r--")
+	tests := []struct {
+		name           string
+		opts           Options
+		blocked        bool
+		want, wantNot  []string
+		attachmentCIDs string
+	}{
+		{"defaults", Options{}, true, []string{`<img src="data:image/png;base64,`, "<!DOCTYPE html>", `<meta charset="utf-8">`},
+			[]string{"t.example", "cid:"}, "unused@x"},
+		{"remote allowed", Options{AllowRemote: true}, false, []string{`src="http://t.example/p.gif"`, "data:image/png"}, nil, "unused@x"},
+		{"image over the inline limit", Options{MaxInlineImage: 50}, true, nil, []string{"data:image", "cid:"}, "logo@x unused@x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mustParse(t, related, tc.opts)
+			if m.RemoteBlocked != tc.blocked {
+				t.Errorf("Parse().RemoteBlocked = %v, want %v", m.RemoteBlocked, tc.blocked)
+			}
+			for _, w := range tc.want {
+				wantContains(t, "Parse().HTML", m.HTML, w)
+			}
+			for _, w := range tc.wantNot {
+				if strings.Contains(m.HTML, w) {
+					t.Errorf("Parse().HTML = %q, want no %q", m.HTML, w)
+				}
+			}
+			var cids []string
+			for _, a := range m.Attachments {
+				cids = append(cids, a.ContentID)
+			}
+			if got := strings.Join(cids, " "); got != tc.attachmentCIDs {
+				t.Errorf("Parse().Attachments Content-IDs = %q, want %q", got, tc.attachmentCIDs)
+			}
+		})
+	}
+}
+
+// TestParseNesting builds messages attached inside messages, deeper than
+// Parse follows.
+func TestParseNesting(t *testing.T) {
+	raw := crlf("Subject: level 7", "", "innermost")
+	for level := 6; level >= 0; level-- {
+		raw = crlf("Subject: level "+string(rune('0'+level)), `Content-Type: multipart/mixed; boundary="b`+string(rune('0'+level))+`"`, "",
+			"--b"+string(rune('0'+level)), "Content-Type: message/rfc822", "", raw, "--b"+string(rune('0'+level))+"--")
+	}
+	m := mustParse(t, raw, Options{})
+	depth, path := 0, ""
+	for cur := m; len(cur.Nested) > 0; cur = cur.Nested[0] {
+		depth++
+		path = cur.Attachments[0].Path
+		if len(cur.Nested[0].Nested) == 0 {
+			wantContains(t, "Problems of the deepest parsed message", strings.Join(cur.Nested[0].Problems, "|"), noteTooDeep)
+		}
+	}
+	if depth != maxMessageDepth-1 || path != "1.1.1.1" {
+		t.Errorf("Parse() nested %d levels, last attachment path %q, want %d and %q", depth, path, maxMessageDepth-1, "1.1.1.1")
+	}
+}
+
+func TestSanitizeKeepsMail(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`<table width="600" cellpadding="4" bgcolor="#ffffff"><tr><td style="padding: 10px; color: #333">x</td></tr></table>`,
+			`<table width="600" cellpadding="4" bgcolor="#ffffff"><tbody><tr><td style="padding: 10px; color: #333">x</td></tr></tbody></table>`},
+		{`<font face="Arial" color="red" size="2">f</font>`, `<font color="red" face="Arial" size="2">f</font>`},
+		{`<p style="font-family: 'Segoe UI', Arial; font-size: 14px; text-align: center">p</p>`,
+			`<p style="font-family: &#39;Segoe UI&#39;, Arial; font-size: 14px; text-align: center">p</p>`},
+		{`<body bgcolor="#eeeeee"><p>b</p></body>`, `<div style="background-color: #eeeeee"><p>b</p></div>`},
+		{`<o:p>office</o:p><custom-tag>kept</custom-tag>`, `officekept`},
+		{`<a href="https://example.com/a?b=1&amp;c=2">l</a>`, `<a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">l</a>`},
+		{strings.Repeat("<div>", 400) + "deep" + strings.Repeat("</div>", 400), "deep"},
+	}
+	for _, tc := range tests {
+		got, _ := Sanitize(tc.in, false)
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("Sanitize(%.80q) = %.300q, want it to contain %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package mailview
+
+import (
+	"bufio"
+	"io"
+	"strings"
+)
+
+// normalizeCTE maps a Content-Transfer-Encoding value to its canonical name,
+// mending common misspellings ("7-bit", "8bits", "base64;").
+func normalizeCTE(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if i := strings.IndexAny(v, "; \t("); i >= 0 {
+		v = v[:i]
+	}
+	v = strings.Trim(v, `"'`)
+	switch v {
+	case "", "7bit", "7-bit", "8bit", "8-bit", "8bits", "binary", "none":
+		return "identity"
+	case "uuencode", "x-uuencode", "x-uue", "uue":
+		return "uuencode"
+	}
+	return v
+}
+
+// transfer undoes a transfer encoding on the fly. It records, rather than
+// returns, damage in the input: a damaged attachment still downloads.
+type transfer struct {
+	damaged bool // bad characters or truncated data
+	unknown bool // the encoding is not known; the body is left as is
+}
+
+// decoder returns a reader of the decoded body. Errors from r pass through.
+func (t *transfer) decoder(cte string, r io.Reader) io.Reader {
+	switch normalizeCTE(cte) {
+	case "identity":
+		return r
+	case "base64":
+		return &base64Reader{r: r, t: t}
+	case "quoted-printable":
+		return &qpReader{br: bufio.NewReaderSize(r, 16<<10)}
+	case "uuencode":
+		return &uuReader{br: bufio.NewReaderSize(r, 16<<10), t: t}
+	}
+	t.unknown = true
+	return r
+}
+
+// base64Reader decodes base64 skipping line ends and any character outside
+// the alphabet (noted as damage). Padding ends a group, so that bodies
+// made of several padded blocks decode too.
+type base64Reader struct {
+	r    io.Reader
+	t    *transfer
+	in   [8 << 10]byte
+	out  []byte
+	buf  []byte
+	quad [4]byte
+	n    int
+	err  error
+}
+
+func (d *base64Reader) Read(p []byte) (int, error) {
+	for len(d.out) == 0 {
+		if d.err != nil {
+			if d.n != 0 {
+				// Padding is often left out; only a single leftover
+				// character (flushGroup) means data is missing.
+				d.buf = d.flushGroup(d.buf[:0])
+				d.out = d.buf
+				continue
+			}
+			return 0, d.err
+		}
+		m, err := d.r.Read(d.in[:])
+		d.err = err
+		d.buf = d.buf[:0]
+		for _, c := range d.in[:m] {
+			switch v := b64Value(c); {
+			case v >= 0:
+				d.quad[d.n] = byte(v)
+				if d.n++; d.n == 4 {
+					d.buf = append(d.buf, d.quad[0]<<2|d.quad[1]>>4, d.quad[1]<<4|d.quad[2]>>2, d.quad[2]<<6|d.quad[3])
+					d.n = 0
+				}
+			case c == '=':
+				d.buf = d.flushGroup(d.buf)
+			case c == '\r' || c == '\n' || c == ' ' || c == '\t':
+			default:
+				d.t.damaged = true
+			}
+		}
+		d.out = d.buf
+	}
+	n := copy(p, d.out)
+	d.out = d.out[n:]
+	return n, nil
+}
+
+// flushGroup appends the octets of a partial group to b.
+func (d *base64Reader) flushGroup(b []byte) []byte {
+	switch d.n {
+	case 1:
+		d.t.damaged = true // six bits cannot make an octet
+	case 2:
+		b = append(b, d.quad[0]<<2|d.quad[1]>>4)
+	case 3:
+		b = append(b, d.quad[0]<<2|d.quad[1]>>4, d.quad[1]<<4|d.quad[2]>>2)
+	}
+	d.n = 0
+	return b
+}
+
+// b64Value returns the value of a base64 digit, or -1.
+func b64Value(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 26
+	case c >= '0' && c <= '9':
+		return int(c-'0') + 52
+	case c == '+':
+		return 62
+	case c == '/':
+		return 63
+	}
+	return -1
+}

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"popgate/session"
+	"popgate/templates"
+	"popgate/web/mailview"
+)
+
+// uidParam returns the {uid} of the route, unescaped: UIDs may hold any
+// printable ASCII, "/" and "%" included.
+func uidParam(r *http.Request) string {
+	raw := chi.URLParam(r, "uid")
+	uid, err := url.PathUnescape(raw)
+	if err != nil {
+		return raw
+	}
+	return uid
+}
+
+// messageURL is the address of a message page or of one of its
+// sub-resources (suffix such as "/body" or "?remote=1").
+func (s *Server) messageURL(uid, suffix string) string {
+	return s.url("message/" + url.PathEscape(uid) + suffix)
+}
+
+// readMessage fetches and parses one message.
+func readMessage(r *http.Request, sess *session.Session, uid string, opts mailview.Options) (*mailview.Message, error) {
+	var msg *mailview.Message
+	err := sess.Retr(r.Context(), uid, func(body io.Reader) error {
+		var err error
+		msg, err = mailview.Parse(body, opts)
+		return err
+	})
+	return msg, err
+}
+
+// handleMessage handles GET /message/{uid}: headers, body, attachments.
+func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
+	sess := sessionFrom(r)
+	uid := uidParam(r)
+	msg, err := readMessage(r, sess, uid, mailview.Options{})
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	remote := q.Get("remote") == "1"
+	p := templates.MessagePage{
+		Meta:         s.meta(r, msg.Subject),
+		UID:          uid,
+		Subject:      msg.Subject,
+		From:         addressList(msg.From),
+		To:           addressList(msg.To),
+		Cc:           addressList(msg.Cc),
+		DateText:     fullDate(msg.Date),
+		Text:         paragraphs(msg.Text),
+		Attachments:  s.attachments(uid, msg.Attachments),
+		Problems:     msg.Problems,
+		RawHref:      s.messageURL(uid, "/raw"),
+		DeleteAction: s.messageURL(uid, "/delete"),
+		BackHref:     s.url(""),
+	}
+	if p.Meta.Title == "" {
+		p.Meta.Title = "(no subject)"
+	}
+	if msg.HTML != "" && (q.Get("view") != "text" || msg.Text == "") {
+		p.ShowingHTML = true
+		p.HTMLFrameSrc = s.messageURL(uid, "/body")
+		if remote {
+			p.HTMLFrameSrc += "?remote=1"
+		}
+		p.Text = nil
+		if msg.RemoteBlocked && !remote {
+			p.RemoteBlocked = true
+			p.RemoteHref = s.messageURL(uid, "?remote=1")
+		}
+	}
+	if msg.HTML != "" && msg.Text != "" {
+		p.TextHref = s.messageURL(uid, "?view=text")
+		p.HTMLHref = s.messageURL(uid, "")
+	}
+	for _, n := range msg.Nested {
+		p.Nested = append(p.Nested, s.nested(uid, n))
+	}
+	s.neighbours(r, sess, uid, &p)
+	s.render(w, r, http.StatusOK, templates.MessageView(p))
+}
+
+// nested shows an attached message below the one that carries it.
+func (s *Server) nested(uid string, n *mailview.Message) templates.NestedMessage {
+	text := n.Text
+	if text == "" && n.HTML != "" {
+		text = "(This attached message is in HTML; download it to read it.)"
+	}
+	return templates.NestedMessage{
+		Subject:     n.Subject,
+		From:        addressList(n.From),
+		DateText:    fullDate(n.Date),
+		Text:        paragraphs(text),
+		Attachments: s.attachments(uid, n.Attachments),
+	}
+}
+
+// neighbours links the older and newer messages of the snapshot.
+func (s *Server) neighbours(r *http.Request, sess *session.Session, uid string, p *templates.MessagePage) {
+	msgs, err := sess.Messages(r.Context())
+	if err != nil {
+		return
+	}
+	for i, m := range msgs {
+		if m.UID != uid {
+			continue
+		}
+		if i > 0 {
+			p.PrevHref = s.messageURL(msgs[i-1].UID, "")
+		}
+		if i+1 < len(msgs) {
+			p.NextHref = s.messageURL(msgs[i+1].UID, "")
+		}
+		return
+	}
+}
+
+func (s *Server) attachments(uid string, parts []mailview.Part) []templates.Attachment {
+	var out []templates.Attachment
+	for _, part := range parts {
+		out = append(out, templates.Attachment{
+			Name:     part.Filename,
+			Type:     part.ContentType,
+			SizeText: humanSize(part.Size),
+			Href:     s.messageURL(uid, "/part/"+url.PathEscape(part.Path)),
+		})
+	}
+	return out
+}
+
+// paragraphs splits a plain-text body into lines with their links.
+func paragraphs(text string) []templates.Paragraph {
+	if text == "" {
+		return nil
+	}
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	out := make([]templates.Paragraph, len(lines))
+	for i, line := range lines {
+		for _, seg := range mailview.Linkify(strings.TrimSuffix(line, "\r")) {
+			out[i].Segments = append(out[i].Segments, templates.Segment{Text: seg.Text, Link: seg.URL})
+		}
+	}
+	return out
+}

@@ -1,0 +1,121 @@
+// Package web is popgate's HTTP side: the routes, their handlers, the
+// middleware that secures every response, and the mapping from mail (via
+// mailview) to the page view models in package templates.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"popgate/session"
+	"popgate/static"
+)
+
+// Config is what the web layer needs from the binary's configuration.
+type Config struct {
+	// BasePath is the path popgate is served under, such as "/" or
+	// "/mail/"; it must start and end with "/".
+	BasePath string
+	// Upstreams are the POP3 servers the sign-in form offers, in order.
+	Upstreams []session.Upstream
+	// Demo shows the demo account's credentials on the sign-in page.
+	Demo bool
+	// Logger receives one line per request and every internal error; nil
+	// means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server serves popgate's pages. Build it with NewServer; it is safe for
+// concurrent use.
+type Server struct {
+	base      string
+	upstreams []session.Upstream
+	demo      bool
+	sessions  *session.Manager
+	log       *slog.Logger
+	handler   http.Handler
+}
+
+// NewServer returns a Server over sessions. It performs no I/O.
+func NewServer(cfg Config, sessions *session.Manager) *Server {
+	s := &Server{
+		base:      normalizeBase(cfg.BasePath),
+		upstreams: cfg.Upstreams,
+		demo:      cfg.Demo,
+		sessions:  sessions,
+		log:       cfg.Logger,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.handler = s.routes()
+	return s
+}
+
+// ServeHTTP lets the Server be used as an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func normalizeBase(p string) string {
+	p = "/" + strings.Trim(p, "/") + "/"
+	if p == "//" {
+		return "/"
+	}
+	return p
+}
+
+// routes registers every route in one place. Paths are relative to the
+// base path.
+func (s *Server) routes() http.Handler {
+	app := chi.NewRouter()
+	app.Get("/healthz", s.handleHealthz)
+	app.Handle("/static/*", http.StripPrefix(strings.TrimSuffix(s.base, "/"), static.Handler()))
+	app.Get("/login", s.handleLoginForm)
+	app.Post("/login", s.handleLogin)
+	app.Group(func(r chi.Router) {
+		r.Use(s.requireSession)
+		r.Get("/", s.handleInbox)
+		r.Get("/message/{uid}", s.handleMessage)
+		r.Get("/message/{uid}/body", s.handleMessageBody)
+		r.Get("/message/{uid}/part/{part}", s.handlePart)
+		r.Get("/message/{uid}/raw", s.handleRaw)
+		r.Post("/message/{uid}/delete", s.handleDeleteOne)
+		r.Post("/delete", s.handleDelete)
+		r.Post("/undo", s.handleUndo)
+		r.Post("/refresh", s.handleRefresh)
+		r.Post("/logout", s.handleLogout)
+	})
+	app.NotFound(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errNotFound) })
+	app.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errMethod) })
+
+	root := chi.NewRouter()
+	root.Use(s.recoverPanics, s.logRequests, securityHeaders, s.crossOriginProtection, limitBody)
+	if s.base == "/" {
+		root.Mount("/", app)
+	} else {
+		root.Mount(strings.TrimSuffix(s.base, "/"), app)
+		root.NotFound(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errNotFound) })
+	}
+	return root
+}
+
+// handleHealthz handles GET /healthz: the process serves.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte("ok\n"))
+}
+
+// url returns an app path under the base path: url("message/x").
+func (s *Server) url(path string) string { return s.base + strings.TrimPrefix(path, "/") }
+
+// timeouts of the HTTP side; POP3 exchanges have their own.
+const (
+	maxFormBytes = 64 << 10
+	// downloadWriteTimeout replaces the server's write timeout while an
+	// attachment or message source streams, so a large one can finish.
+	downloadWriteTimeout = 30 * time.Minute
+)
