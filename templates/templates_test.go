@@ -404,8 +404,10 @@ func TestMessageViewHTML(t *testing.T) {
 	if frame.Length() != 1 {
 		t.Fatalf("message-body iframes = %d, want 1", frame.Length())
 	}
-	if got, ok := frame.Attr("sandbox"); !ok || got != "" {
-		t.Errorf("sandbox = %q (present %v), want empty and present", got, ok)
+	// Links in mail open in a new tab, which needs popups; nothing else is
+	// allowed: no script, no same origin, no forms, no top navigation.
+	if got, ok := frame.Attr("sandbox"); !ok || got != "allow-popups allow-popups-to-escape-sandbox" {
+		t.Errorf("sandbox = %q (present %v), want only popups allowed", got, ok)
 	}
 	for attr, want := range map[string]string{"src": p.HTMLFrameSrc, "referrerpolicy": "no-referrer", "title": "Message body"} {
 		if got, _ := frame.Attr(attr); got != want {

@@ -7,9 +7,9 @@ import (
 )
 
 // bodyCSP is the policy of the mail frame: a sandbox with no script, no
-// same origin, no forms, inline styles only, images from data: URIs (the
+// same origin, no forms (links may open a new tab, without referrer), inline styles only, images from data: URIs (the
 // message's own cid: images) and, once the user allowed it, from the web.
-const bodyCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; font-src data:; form-action 'none'; " +
+const bodyCSP = "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; style-src 'unsafe-inline'; font-src data:; form-action 'none'; " +
 	"frame-ancestors 'self'; base-uri 'none'; img-src data:"
 
 // handleMessageBody handles GET /message/{uid}/body: the sanitized HTML

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -136,14 +135,10 @@ func TestJourney(t *testing.T) {
 	for _, base := range []string{"/", "/mail/"} {
 		t.Run("base "+base, func(t *testing.T) {
 			srv := pop3test.NewServer(t, nil)
-			var msgs [][]byte
-			for i := 1; i <= 60; i++ {
-				msgs = append(msgs, []byte(fmt.Sprintf("From: Sender %d <s%d@example.test>\r\nSubject: Message %d\r\nDate: Mon, 2 Nov 2026 10:%02d:00 +0000\r\n\r\nBody %d\r\n", i, i, i, i%60, i)))
-			}
-			msgs = append(msgs, attachmentMessage)
+			msgs := journeyMessages()
 			srv.AddMailbox("alice", "secret pw", msgs...)
 			m := startMain(t, "POPGATE_SERVERS=Test=pop3+insecure://"+srv.Addr(), "POPGATE_BASE_PATH="+base)
-			journey(t, newBrowser(t, m.URL()), srv, len(msgs))
+			journey(t, newBrowser(t, m.URL()), "alice", "secret pw", func() [][]byte { return srv.Mailbox("alice") }, len(msgs))
 		})
 	}
 }
@@ -156,7 +151,10 @@ var attachmentMessage = []byte("From: Files <files@example.test>\r\nSubject: Rep
 
 var attachmentBytes = []byte{0, 1, 2, 3, 0xff, '\n', 's', 'e', 'c', 'r', 'e', 't'}
 
-func journey(t *testing.T, b *browser, srv *pop3test.Server, total int) {
+// journey walks what a user does, from sign-in to sign-out, and checks on
+// the server side (mailbox returns what it holds) that exactly the deleted
+// messages are gone, and nothing before sign-out.
+func journey(t *testing.T, b *browser, user, password string, mailbox func() [][]byte, total int) {
 	// Signed out, the inbox sends you to sign in.
 	resp, _ := b.get("", http.StatusSeeOther)
 	if loc := resp.Header.Get("Location"); !strings.HasSuffix(loc, "login") {
@@ -166,11 +164,11 @@ func journey(t *testing.T, b *browser, srv *pop3test.Server, total int) {
 	if page(t, data).Find(`input[name="password"]`).Length() != 1 {
 		t.Fatalf("sign-in page has no password field:\n%s", excerpt(data))
 	}
-	_, data = b.post("login", url.Values{"username": {"alice"}, "password": {"wrong"}}, http.StatusUnauthorized)
+	_, data = b.post("login", url.Values{"username": {user}, "password": {"wrong"}}, http.StatusUnauthorized)
 	if !bytes.Contains(data, []byte("Wrong user name or password")) {
 		t.Errorf("wrong password page lacks the message:\n%s", excerpt(data))
 	}
-	b.post("login", url.Values{"username": {"alice"}, "password": {"secret pw"}}, http.StatusSeeOther)
+	b.post("login", url.Values{"username": {user}, "password": {password}}, http.StatusSeeOther)
 
 	// Page 1 holds the newest 50, page 2 the rest.
 	_, data = b.get("", http.StatusOK)
@@ -228,7 +226,7 @@ func journey(t *testing.T, b *browser, srv *pop3test.Server, total int) {
 		t.Errorf("pending-deletions banner still shown after undo")
 	}
 	b.post("delete", url.Values{"uid": {first[1], first[2]}}, http.StatusSeeOther)
-	if got := len(srv.Mailbox("alice")); got != total {
+	if got := len(mailbox()); got != total {
 		t.Fatalf("server holds %d messages before sign-out, want %d", got, total)
 	}
 
@@ -242,7 +240,7 @@ func journey(t *testing.T, b *browser, srv *pop3test.Server, total int) {
 	if !bytes.Contains(data, []byte("2 messages")) {
 		t.Errorf("sign-out page does not say 2 messages were deleted:\n%s", excerpt(data))
 	}
-	left := srv.Mailbox("alice")
+	left := mailbox()
 	if len(left) != total-2 {
 		t.Fatalf("server holds %d messages after sign-out, want %d", len(left), total-2)
 	}

@@ -6,19 +6,23 @@ import (
 )
 
 // decodeText converts a text body to UTF-8 with "\n" line ends, undoing
-// format=flowed for text/plain. unknown reports an unrecognised charset.
-func decodeText(data []byte, p *partInfo) (text string, unknown bool) {
+// format=flowed for text/plain. unknown names the charset when it was not
+// recognised, and is "" otherwise.
+func decodeText(data []byte, p *partInfo) (text, unknown string) {
 	cs := p.params["charset"]
 	if p.mediaType == "text/html" && cs == "" {
 		cs = sniffHTMLCharset(data)
 	}
 	text, known := decodeCharset(data, cs)
+	if !known {
+		unknown = cs
+	}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\r", "\n")
 	if p.mediaType == "text/plain" && strings.EqualFold(p.params["format"], "flowed") {
 		text = unflow(text, strings.EqualFold(p.params["delsp"], "yes"))
 	}
-	return text, !known
+	return text, unknown
 }
 
 // sniffHTMLCharset finds a <meta> charset declaration near the start of an

@@ -1,9 +1,7 @@
 package mailview
 
 import (
-	"encoding/base64"
 	"io"
-	"net/url"
 	"strings"
 )
 
@@ -77,7 +75,7 @@ func (b *builder) open(p *partInfo) action {
 		return skipPart
 	}
 	if p.mediaType == "message/rfc822" || p.mediaType == "message/global" {
-		if p.depth+1 < maxMessageDepth {
+		if p.depth < maxMessageDepth {
 			return descendPart
 		}
 		b.problem(noteTooDeep)
@@ -92,27 +90,11 @@ func (b *builder) read(p *partInfo, body io.Reader) error {
 	}
 	part := p.part()
 	plain := !p.isAttachment() && p.filename() == ""
-	isBody := plain && (p.mediaType == "text/plain" || p.mediaType == "text/html" && !st.hasHTML)
+	isBody := plain && (plainText(p.mediaType) || p.mediaType == "text/html" && !st.hasHTML)
 	var err error
 	switch {
 	case isBody:
-		var data []byte
-		var fits bool
-		data, part.Size, fits, err = readUpTo(body, b.opts.MaxPartSize)
-		if !fits {
-			b.problem(noteTooLarge)
-			isBody = false
-			break
-		}
-		text, unknown := decodeText(data, p)
-		if unknown {
-			b.problem(noteCharset(p.params["charset"]))
-		}
-		if p.mediaType == "text/html" {
-			st.html, st.hasHTML = text, true
-		} else {
-			st.text = append(st.text, text)
-		}
+		isBody, part.Size, err = b.readBody(st, p, body)
 	case inlineType(p.mediaType) != "" && part.ContentID != "":
 		var data []byte
 		var fits bool
@@ -142,63 +124,36 @@ func (b *builder) read(p *partInfo, body io.Reader) error {
 	return nil
 }
 
-// inlineType returns the media type to put in a data: URI for an image
-// type that browsers render safely (never SVG), or "".
-func inlineType(t string) string {
-	switch t {
-	case "image/png", "image/gif", "image/jpeg", "image/webp":
-		return t
-	case "image/jpg", "image/pjpeg":
-		return "image/jpeg"
+// plainText reports whether a media type is shown as part of Text. Delivery
+// and read reports are plain text meant for people, so a bounce shows why
+// it bounced without a download.
+func plainText(mediaType string) bool {
+	switch mediaType {
+	case "text/plain", "message/delivery-status", "message/disposition-notification":
+		return true
 	}
-	return ""
+	return false
 }
 
-// finish fills the body fields and the attachment list of a message once
-// all of its parts have been seen.
-func (b *builder) finish(st *msgState) {
-	m := st.m
-	fillEnvelope(m, st.header, st.charset)
-	if len(st.text) == 1 {
-		m.Text = st.text[0]
-	} else if len(st.text) > 1 {
-		for i, t := range st.text {
-			st.text[i] = strings.TrimRight(t, "\n")
+// readBody reads a text or HTML body for display. A body over
+// Options.MaxPartSize is not kept (isBody false): it is listed instead.
+func (b *builder) readBody(st *msgState, p *partInfo, body io.Reader) (isBody bool, size int64, err error) {
+	data, size, fits, err := readUpTo(body, b.opts.MaxPartSize)
+	if !fits || err != nil {
+		if !fits {
+			b.problem(noteTooLarge)
 		}
-		m.Text = strings.Join(st.text, "\n\n") + "\n"
+		return false, size, err
 	}
-	if st.hasHTML {
-		clean, blocked := sanitize(st.html, b.opts.AllowRemote, func(ref string) string {
-			return st.resolveCID(ref)
-		})
-		m.HTML, m.RemoteBlocked = document(clean), blocked
+	text, unknown := decodeText(data, p)
+	if unknown != "" {
+		b.problem(noteCharset(unknown))
 	}
-	for _, l := range st.parts {
-		if img := st.images[l.cid]; l.cid != "" && img != nil && img.used {
-			continue
-		}
-		m.Attachments = append(m.Attachments, l.part)
+	switch {
+	case p.mediaType == "text/html":
+		st.html, st.hasHTML = text, true
+	case strings.TrimSpace(text) != "":
+		st.text = append(st.text, text)
 	}
-	st.images = nil
-}
-
-// resolveCID returns a data: URI for a "cid:" reference (RFC 2392), or ""
-// when the message has no such image or it was too large to keep.
-func (st *msgState) resolveCID(ref string) string {
-	id := ref[len("cid:"):]
-	if u, err := url.PathUnescape(id); err == nil {
-		id = u
-	}
-	img := st.images[strings.ToLower(strings.Trim(strings.TrimSpace(id), "<>"))]
-	if img == nil {
-		return ""
-	}
-	img.used = true
-	return "data:" + img.mediaType + ";base64," + base64.StdEncoding.EncodeToString(img.data)
-}
-
-// document wraps sanitized HTML in the page served to the sandboxed frame.
-func document(body string) string {
-	return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">" +
-		"<meta name=\"referrer\" content=\"no-referrer\"></head>\n<body>" + body + "</body></html>\n"
+	return true, size, nil
 }

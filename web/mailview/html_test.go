@@ -1,6 +1,7 @@
 package mailview
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -53,8 +54,8 @@ func TestParseHTML(t *testing.T) {
 // TestParseNesting builds messages attached inside messages, deeper than
 // Parse follows.
 func TestParseNesting(t *testing.T) {
-	raw := crlf("Subject: level 7", "", "innermost")
-	for level := 6; level >= 0; level-- {
+	raw := crlf("Subject: level 8", "", "innermost")
+	for level := 7; level >= 0; level-- {
 		raw = crlf("Subject: level "+string(rune('0'+level)), `Content-Type: multipart/mixed; boundary="b`+string(rune('0'+level))+`"`, "",
 			"--b"+string(rune('0'+level)), "Content-Type: message/rfc822", "", raw, "--b"+string(rune('0'+level))+"--")
 	}
@@ -67,8 +68,15 @@ func TestParseNesting(t *testing.T) {
 			wantContains(t, "Problems of the deepest parsed message", strings.Join(cur.Nested[0].Problems, "|"), noteTooDeep)
 		}
 	}
-	if depth != maxMessageDepth-1 || path != "1.1.1.1" {
-		t.Errorf("Parse() nested %d levels, last attachment path %q, want %d and %q", depth, path, maxMessageDepth-1, "1.1.1.1")
+	if depth != maxMessageDepth || path != "1.1.1.1.1" {
+		t.Errorf("Parse() nested %d levels, last attachment path %q, want %d and %q", depth, path, maxMessageDepth, "1.1.1.1.1")
+	}
+	// The deepest listed part opens as a whole; nothing inside it does.
+	if _, _, err := OpenPart(strings.NewReader(raw), "1.1.1.1.1.1"); err != nil {
+		t.Errorf("OpenPart(%q) error = %v, want nil", "1.1.1.1.1.1", err)
+	}
+	if _, _, err := OpenPart(strings.NewReader(raw), "1.1.1.1.1.1.1"); !errors.Is(err, ErrPartNotFound) {
+		t.Errorf("OpenPart(%q) error = %v, want %v", "1.1.1.1.1.1.1", err, ErrPartNotFound)
 	}
 }
 

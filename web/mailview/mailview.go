@@ -11,8 +11,8 @@ const (
 	DefaultMaxPartSize    = 4 << 20
 )
 
-// maxMessageDepth bounds how deep attached messages are parsed; deeper ones
-// are only listed as attachments.
+// maxMessageDepth bounds how many levels of attached messages are parsed
+// below the top one; deeper ones are only listed as attachments.
 const maxMessageDepth = 5
 
 // ErrPartNotFound is returned by OpenPart when the message has no part at

@@ -50,7 +50,7 @@ func (f *finder) open(p *partInfo) action {
 	switch {
 	case p.path == f.target || f.target == "" && p.path == "1" && p.depth == 0 && p.parent == nil:
 		return readPart
-	case (p.mediaType == "message/rfc822" || p.mediaType == "message/global") && f.towards(p):
+	case (p.mediaType == "message/rfc822" || p.mediaType == "message/global") && p.depth < maxMessageDepth && f.towards(p):
 		return descendPart
 	}
 	return skipPart

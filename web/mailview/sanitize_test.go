@@ -7,6 +7,10 @@ import (
 	"golang.org/x/net/html"
 )
 
+// urlAttrs are the attributes that browsers load or follow as URLs.
+var urlAttrs = set("href", "src", "action", "formaction", "background", "poster", "cite", "data",
+	"srcset", "lowsrc", "dynsrc", "ping", "xlink:href", "codebase", "longdesc", "usemap")
+
 // unsafeReason re-parses sanitized output the way a browser would and
 // returns what is dangerous in it, or "".
 func unsafeReason(out string, allowRemote bool) string {
@@ -29,7 +33,7 @@ func unsafeReason(out string, allowRemote bool) string {
 			switch {
 			case strings.HasPrefix(key, "on"):
 				reason = "event handler " + a.Key
-			case strings.Contains(val, "javascript:") || strings.Contains(val, "vbscript:"):
+			case urlAttrs[key] && (strings.Contains(val, "javascript:") || strings.Contains(val, "vbscript:")):
 				reason = "script URL in " + a.Key
 			case key == "src" && !allowRemote && !strings.HasPrefix(val, "data:image/"):
 				reason = "remote src " + a.Val
@@ -111,6 +115,7 @@ func TestSanitizeHostile(t *testing.T) {
 		{"xml namespace", `<html xmlns:x="urn:x"><x:script>alert(1)</x:script></html>`, false, []string{"<x:script"}, nil},
 		{"link target", `<a href="https://ok.example/" target="_self" rel="opener">t</a>`, false, []string{"_self", `"opener"`}, []string{`target="_blank"`, `rel="noopener noreferrer"`}},
 		{"mailto", `<a href="mailto:someone@example.com">m</a>`, false, nil, []string{`href="mailto:someone@example.com"`}},
+		{"script text in a title is inert", `<p title="javascript:alert(1)">t</p>`, false, []string{"<script"}, []string{`title="javascript:alert(1)"`}},
 		{"relative href", `<a href="/logout">t</a>`, false, []string{"logout"}, nil},
 		{"protocol relative image", `<img src="//t.example/x.gif">`, false, []string{"t.example"}, nil},
 	}

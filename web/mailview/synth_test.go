@@ -53,6 +53,8 @@ func TestParseBodies(t *testing.T) {
 		{"uuencode", crlf("Content-Transfer-Encoding: x-uuencode", "", "begin 644 a.txt", "#:&DA", "`", "end"), Options{}, "hi!", "", ""},
 		{"leading mbox From line", crlf("From someone@example.com Sat Jan  1 00:00:00 2000", "Subject: s", "", "b"), Options{}, "b", "", ""},
 		{"bare LF multipart", strings.ReplaceAll(alt, "\r\n", "\n"), Options{}, "plain", "<p>rich</p>", ""},
+		{"base64-encoded multipart", crlf(`Content-Type: multipart/mixed; boundary="b"`, "Content-Transfer-Encoding: base64", "",
+			base64Lines([]byte(crlf("--b", "", "inside", "--b--")))), Options{}, "inside", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 const (
 	bufSize           = 64 << 10 // also the longest boundary line that is recognised
-	maxMultipartDepth = 32       // deeper multiparts are treated as opaque parts
+	maxMultipartDepth = 16       // deeper multiparts are treated as opaque parts
 )
 
 // Notes for the user, shown as they are.
@@ -93,6 +93,11 @@ func (w *walker) walkMultipart(br *bufio.Reader, p *partInfo) error {
 	if !w.v.enterMultipart(p) {
 		return nil
 	}
+	cte := normalizeCTE(p.cte)
+	if cte == "base64" || cte == "quoted-printable" {
+		// Not allowed on a multipart (RFC 2045 section 6.4), but sent.
+		br = bufio.NewReaderSize(p.t.decoder(p.cte, br), bufSize)
+	}
 	mr := newMultipartReader(br, p.params["boundary"], w.keep)
 	childType := "text/plain"
 	if p.mediaType == "multipart/digest" {
@@ -129,7 +134,11 @@ func (w *walker) walkMultipart(br *bufio.Reader, p *partInfo) error {
 	if mr.parts == 0 {
 		// No delimiter at all: show the body as one part.
 		w.v.problem(noteMalformed)
-		return w.walkLeaf(bufio.NewReader(bytes.NewReader(mr.preamble)), p.asSinglePart(mr.preamble))
+		c := p.asSinglePart(mr.preamble)
+		if cte == "base64" || cte == "quoted-printable" {
+			c.cte = "" // already decoded above
+		}
+		return w.walkLeaf(bufio.NewReader(bytes.NewReader(mr.preamble)), c)
 	}
 	if !mr.closed {
 		w.v.problem(noteMalformed)

@@ -1,0 +1,68 @@
+package mailview
+
+import (
+	"encoding/base64"
+	"net/url"
+	"strings"
+)
+
+// inlineType returns the media type to put in a data: URI for an image
+// type that browsers render safely (never SVG), or "".
+func inlineType(t string) string {
+	switch t {
+	case "image/png", "image/gif", "image/jpeg", "image/webp":
+		return t
+	case "image/jpg", "image/pjpeg":
+		return "image/jpeg"
+	}
+	return ""
+}
+
+// finish fills the body fields and the attachment list of a message once
+// all of its parts have been seen.
+func (b *builder) finish(st *msgState) {
+	m := st.m
+	fillEnvelope(m, st.header, st.charset)
+	if len(st.text) == 1 {
+		m.Text = st.text[0]
+	} else if len(st.text) > 1 {
+		for i, t := range st.text {
+			st.text[i] = strings.TrimRight(t, "\n")
+		}
+		m.Text = strings.Join(st.text, "\n\n") + "\n"
+	}
+	if st.hasHTML {
+		clean, blocked := sanitize(st.html, b.opts.AllowRemote, func(ref string) string {
+			return st.resolveCID(ref)
+		})
+		m.HTML, m.RemoteBlocked = document(clean), blocked
+	}
+	for _, l := range st.parts {
+		if img := st.images[l.cid]; l.cid != "" && img != nil && img.used {
+			continue
+		}
+		m.Attachments = append(m.Attachments, l.part)
+	}
+	st.images = nil
+}
+
+// resolveCID returns a data: URI for a "cid:" reference (RFC 2392), or ""
+// when the message has no such image or it was too large to keep.
+func (st *msgState) resolveCID(ref string) string {
+	id := ref[len("cid:"):]
+	if u, err := url.PathUnescape(id); err == nil {
+		id = u
+	}
+	img := st.images[strings.ToLower(strings.Trim(strings.TrimSpace(id), "<>"))]
+	if img == nil {
+		return ""
+	}
+	img.used = true
+	return "data:" + img.mediaType + ";base64," + base64.StdEncoding.EncodeToString(img.data)
+}
+
+// document wraps sanitized HTML in the page served to the sandboxed frame.
+func document(body string) string {
+	return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">" +
+		"<meta name=\"referrer\" content=\"no-referrer\"></head>\n<body>" + body + "</body></html>\n"
+}
