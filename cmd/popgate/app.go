@@ -38,7 +38,9 @@ type Main struct {
 	Sessions *session.Manager
 	HTTP     *http.Server
 
-	ln net.Listener
+	ln       net.Listener
+	stopDemo chan struct{} // closed by Close to stop restoreDemo
+	demoDone chan struct{} // closed when restoreDemo has returned
 }
 
 // NewMain returns a Main logging to stderr as text.
@@ -93,8 +95,45 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Logger.Error("http server stopped", "error", err)
 		}
 	}()
+	if m.Demo != nil {
+		m.stopDemo = make(chan struct{})
+		m.demoDone = make(chan struct{})
+		go m.restoreDemo(demoRestoreEvery)
+	}
 	m.Logger.Info("popgate serving", "addr", m.URL(), "servers", len(upstreams), "demo", m.Demo != nil)
 	return nil
+}
+
+// demoRestoreEvery is how often the demo mailbox is checked for refilling.
+const demoRestoreEvery = time.Minute
+
+// restoreDemo puts the demo mailbox back as it was once nobody is signed
+// in, so that visitors who deleted mail leave a full mailbox for the next.
+// Waiting for no session at all means no snapshot still names old
+// messages.
+func (m *Main) restoreDemo(every time.Duration) {
+	defer close(m.demoDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stopDemo:
+			return
+		case <-t.C:
+			m.restoreDemoIfIdle()
+		}
+	}
+}
+
+// restoreDemoIfIdle refills the demo mailbox if it changed and nobody is
+// signed in, and reports whether it did.
+func (m *Main) restoreDemoIfIdle() bool {
+	if m.Sessions.Stats().Sessions != 0 || len(m.Demo.Mailbox("demo")) == len(demo.Messages()) {
+		return false
+	}
+	m.Demo.AddMailbox("demo", "demo", demo.Messages()...)
+	m.Logger.Info("demo mailbox restored")
+	return true
 }
 
 // URL is where the app is served, for messages and tests.
@@ -120,6 +159,10 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Sessions.Close(ctx))
 	}
 	if m.Demo != nil {
+		if m.stopDemo != nil {
+			close(m.stopDemo)
+			<-m.demoDone
+		}
 		errs = append(errs, m.Demo.Close())
 	}
 	return errors.Join(errs...)

@@ -266,3 +266,40 @@ func TestTwoTabs(t *testing.T) {
 		t.Errorf("the session used %d POP3 connections, want 1", got)
 	}
 }
+
+// TestDemo is a newcomer's first run: --demo, sign in as demo/demo, read,
+// delete, undo, delete, sign out; then the mailbox is refilled for the next
+// visitor once nobody is signed in.
+func TestDemo(t *testing.T) {
+	m := startMain(t, "POPGATE_DEMO=1")
+	b := newBrowser(t, m.URL())
+	_, data := b.get("login", http.StatusOK)
+	if !bytes.Contains(data, []byte("demo")) {
+		t.Errorf("sign-in page does not mention the demo account")
+	}
+	b.post("login", url.Values{"username": {"demo"}, "password": {"demo"}}, http.StatusSeeOther)
+	_, data = b.get("", http.StatusOK)
+	uids := inboxUIDs(t, data)
+	if len(uids) != 30 {
+		t.Fatalf("demo inbox lists %d messages, want 30", len(uids))
+	}
+	for _, uid := range uids {
+		b.get(messagePath(uid), http.StatusOK)
+	}
+	b.post(messagePath(uids[0])+"/delete", nil, http.StatusSeeOther)
+	if m.restoreDemoIfIdle() {
+		t.Errorf("demo mailbox restored while someone is signed in")
+	}
+	b.post("undo", nil, http.StatusSeeOther)
+	b.post(messagePath(uids[1])+"/delete", nil, http.StatusSeeOther)
+	_, data = b.post("logout", nil, http.StatusOK)
+	if !bytes.Contains(data, []byte("1 message was deleted")) {
+		t.Errorf("sign-out page:\n%s", excerpt(data))
+	}
+	if got := len(m.Demo.Mailbox("demo")); got != 29 {
+		t.Errorf("demo mailbox holds %d after sign-out, want 29", got)
+	}
+	if !m.restoreDemoIfIdle() || len(m.Demo.Mailbox("demo")) != 30 {
+		t.Errorf("demo mailbox not restored once nobody was signed in")
+	}
+}
