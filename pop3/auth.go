@@ -202,7 +202,7 @@ func (c *Client) startTLS(ctx context.Context, config *tls.Config) (err error) {
 		if errors.As(err, &perr) {
 			// Refused STLS: when TLS was required the caller must give up,
 			// never continue in plain text; it is their decision.
-			return fmt.Errorf("%w: STLS: %w", ErrNotSupported, err)
+			return fmt.Errorf("%w: %w", ErrNoSTLS, err)
 		}
 		return err
 	}

@@ -194,7 +194,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	if o.Security == SecurityStartTLS {
 		if c.caps != nil && !c.caps.Has("STLS") {
 			c.Close()
-			return nil, fmt.Errorf("%w: STLS", ErrNotSupported)
+			return nil, ErrNoSTLS
 		}
 		if err := c.StartTLS(ctx, tlsConfig(o.TLSConfig, addr)); err != nil {
 			c.Close()

@@ -2,6 +2,7 @@ package pop3
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -91,6 +92,10 @@ var (
 	// ErrNotSupported is returned (wrapped) for a command the server does not
 	// implement, such as UIDL on an old server.
 	ErrNotSupported = errors.New("pop3: not supported by the server")
+	// ErrNoSTLS is returned (wrapped) when TLS was required through STLS
+	// and the server does not offer it or refuses it. It wraps
+	// ErrNotSupported. Nothing is sent in plain text after it.
+	ErrNoSTLS = fmt.Errorf("%w: STLS", ErrNotSupported)
 	// ErrInsecure is returned instead of sending credentials over a
 	// connection without TLS, unless Options.Security is SecurityNone.
 	ErrInsecure = errors.New("pop3: refusing to send credentials without TLS")

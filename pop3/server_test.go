@@ -89,8 +89,8 @@ func TestServerSTLSRefused(t *testing.T) {
 	srv := pop3test.NewServer(t, &pop3test.Options{NoSTLS: true})
 	srv.AddMailbox("alice", "pw")
 	_, err := pop3.Dial(context.Background(), srv.Addr(), tlsOptions(srv, pop3.SecurityStartTLS))
-	if !errors.Is(err, pop3.ErrNotSupported) {
-		t.Fatalf("Dial() to a server without STLS = %v, want ErrNotSupported", err)
+	if !errors.Is(err, pop3.ErrNoSTLS) || !errors.Is(err, pop3.ErrNotSupported) {
+		t.Fatalf("Dial() to a server without STLS = %v, want ErrNoSTLS", err)
 	}
 	for _, cmd := range srv.Commands() {
 		if strings.HasPrefix(cmd, "USER") || strings.HasPrefix(cmd, "AUTH") {

@@ -50,6 +50,9 @@ type LoginPage struct {
 	Servers []ServerOption
 	// Username is the user name to keep in the form after a failed attempt.
 	Username string
+	// Next is the local page to go to after signing in, kept in a hidden
+	// field; the web layer has checked it is a path of this app.
+	Next string
 	// Error is shown above the form, e.g. "Wrong user name or password".
 	Error string
 	// Demo shows the hint that the demo mailbox accepts demo / demo.

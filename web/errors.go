@@ -36,6 +36,7 @@ var (
 	errInUse           = &userError{http.StatusConflict, "Mailbox in use", "Your mailbox is open in another mail program; close it and try again."}
 	errUnavailable     = &userError{http.StatusServiceUnavailable, "Mail server not answering", "The mail server is not answering; try again in a minute."}
 	errCertificate     = &userError{http.StatusBadGateway, "Mail server not trusted", "The mail server's certificate could not be verified, so popgate did not send your password. Tell the administrator."}
+	errNoTLS           = &userError{http.StatusBadGateway, "No secure connection", "The mail server does not offer a secure connection, so popgate did not send your password. Tell the administrator."}
 	errServerRefused   = &userError{http.StatusBadGateway, "Mail server refused", "The mail server refused the request. Try again later; if it keeps happening, tell the administrator."}
 	errTooManySessions = &userError{http.StatusServiceUnavailable, "Too busy", "popgate is serving as many mailboxes as it can right now; try again in a few minutes."}
 	errInternal        = &userError{http.StatusInternalServerError, "Something went wrong", "Something went wrong on our side. Try again; if it keeps happening, tell the administrator."}
@@ -77,7 +78,9 @@ func classify(err error) *userError {
 		return errServerRefused
 	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
 		return errCertificate
-	case errors.Is(err, pop3.ErrNotSupported), errors.Is(err, pop3.ErrInsecure):
+	case errors.Is(err, pop3.ErrNoSTLS), errors.Is(err, pop3.ErrInsecure):
+		return errNoTLS
+	case errors.Is(err, pop3.ErrNotSupported):
 		return errServerRefused
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr):
 		return errUnavailable

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"popgate/session"
@@ -13,6 +14,7 @@ type loginForm struct {
 	Server   string
 	Username string
 	Password string
+	Next     string // where to go afterwards, if it is a local path
 }
 
 func newLoginForm(r *http.Request) (loginForm, error) {
@@ -23,6 +25,7 @@ func newLoginForm(r *http.Request) (loginForm, error) {
 		Server:   r.PostForm.Get("server"),
 		Username: strings.TrimSpace(r.PostForm.Get("username")),
 		Password: r.PostForm.Get("password"),
+		Next:     r.PostForm.Get("next"),
 	}, nil
 }
 
@@ -46,7 +49,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.url(""), http.StatusSeeOther)
 		return
 	}
-	s.renderLogin(w, r, http.StatusOK, loginForm{}, "")
+	s.renderLogin(w, r, http.StatusOK, loginForm{Next: r.URL.Query().Get("next")}, "")
 }
 
 // handleLogin handles POST /login: sign in, then 303 to the inbox.
@@ -65,6 +68,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusBadRequest, form, "Enter your user name and password.")
 		return
 	}
+	if s.limiter.exceeded(w, r, s.clientIP(r).String(), up.ID, form.Username) {
+		s.log.Warn("sign-in rate limited", "server", up.Label, "client_ip", s.clientIP(r).String())
+		s.renderLogin(w, r, http.StatusTooManyRequests, form, "Too many sign-in attempts. Wait a few minutes, then try again.")
+		return
+	}
 	sess, err := s.sessions.Login(r.Context(), up, form.Username, form.Password)
 	if err != nil {
 		ue := signInError(err)
@@ -77,12 +85,33 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("signed in", "server", up.Label)
-	http.Redirect(w, r, s.url(""), http.StatusSeeOther)
+	http.Redirect(w, r, s.localTarget(form.Next), http.StatusSeeOther)
+}
+
+// localTarget returns next if it is a path of this app, and the inbox
+// otherwise: a sign-in link must not send anyone to another site. A
+// browser reads "//host", "/\host" and "\host" as other hosts, so only a
+// plain path under the base path passes.
+func (s *Server) localTarget(next string) string {
+	if next == "" || !strings.HasPrefix(next, s.base) || strings.HasPrefix(next, "//") ||
+		strings.ContainsAny(next, "\\\x00\r\n\t") {
+		return s.url("")
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return s.url("")
+	}
+	return next
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, form loginForm, msg string) {
+	next := ""
+	if form.Next != "" && s.localTarget(form.Next) == form.Next {
+		next = form.Next
+	}
 	page := templates.LoginPage{
 		Meta:     s.meta(r, "Sign in"),
+		Next:     next,
 		Username: form.Username,
 		Error:    msg,
 		Demo:     s.demo,

@@ -45,6 +45,10 @@ func readMessage(r *http.Request, sess *session.Session, uid string, opts mailvi
 func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
 	sess := sessionFrom(r)
 	uid := uidParam(r)
+	if size, ok := messageSize(r, sess, uid); ok && size > maxRenderSize {
+		s.renderTooLarge(w, r, sess, uid, size)
+		return
+	}
 	msg, err := readMessage(r, sess, uid, mailview.Options{})
 	if err != nil {
 		s.renderError(w, r, err)
@@ -154,4 +158,49 @@ func paragraphs(text string) []templates.Paragraph {
 		}
 	}
 	return out
+}
+
+// maxRenderSize is the largest message shown as a page; a larger one (a
+// big attachment, most likely) is offered as a download instead, so one
+// request cannot make the server parse hundreds of megabytes.
+const maxRenderSize = 32 << 20
+
+// messageSize returns the size the server listed for uid.
+func messageSize(r *http.Request, sess *session.Session, uid string) (int64, bool) {
+	msgs, err := sess.Messages(r.Context())
+	if err != nil {
+		return 0, false
+	}
+	for _, m := range msgs {
+		if m.UID == uid {
+			return m.Size, true
+		}
+	}
+	return 0, false
+}
+
+// renderTooLarge shows a message's headers and a download link only.
+func (s *Server) renderTooLarge(w http.ResponseWriter, r *http.Request, sess *session.Session, uid string, size int64) {
+	headers, err := sess.Headers(r.Context(), []string{uid})
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	sum := mailview.Summarize(headers[uid])
+	p := templates.MessagePage{
+		Meta:         s.meta(r, sum.Subject),
+		UID:          uid,
+		Subject:      sum.Subject,
+		From:         sum.From.String(),
+		DateText:     fullDate(sum.Date),
+		Problems:     []string{"This message is too large to show here (" + humanSize(size) + "). Download it with \"View source\" and open it in a mail program."},
+		RawHref:      s.messageURL(uid, "/raw"),
+		DeleteAction: s.messageURL(uid, "/delete"),
+		BackHref:     s.url(""),
+	}
+	if p.Meta.Title == "" {
+		p.Meta.Title = "(no subject)"
+	}
+	s.neighbours(r, sess, uid, &p)
+	s.render(w, r, http.StatusOK, templates.MessageView(p))
 }

@@ -5,8 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/a-h/templ"
@@ -75,7 +75,12 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 				s.log.Warn("session lookup failed", "error", err)
 			}
 			s.sessions.ClearCookie(w)
-			http.Redirect(w, r, s.url("login"), http.StatusSeeOther)
+			target := s.url("login")
+			if r.Method == http.MethodGet && r.URL.Path != s.base {
+				// Come back here after signing in.
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)))
@@ -120,12 +125,8 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"bytes", rec.bytes, "duration", time.Since(start).Round(time.Microsecond), "client_ip", host)
+			"bytes", rec.bytes, "duration", time.Since(start).Round(time.Microsecond), "client_ip", s.clientIP(r).String())
 	})
 }
 

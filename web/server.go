@@ -6,6 +6,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -27,6 +28,12 @@ type Config struct {
 	// Logger receives one line per request and every internal error; nil
 	// means slog.Default().
 	Logger *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
+	// SignInsPerIP and SignInsPerAccount cap sign-in attempts in a
+	// ten-minute window (20 and 10 if zero).
+	SignInsPerIP, SignInsPerAccount int
 }
 
 // Server serves popgate's pages. Build it with NewServer; it is safe for
@@ -38,6 +45,9 @@ type Server struct {
 	sessions  *session.Manager
 	log       *slog.Logger
 	handler   http.Handler
+
+	trustedProxies []netip.Prefix
+	limiter        *signInLimiter
 }
 
 // NewServer returns a Server over sessions. It performs no I/O.
@@ -48,6 +58,9 @@ func NewServer(cfg Config, sessions *session.Manager) *Server {
 		demo:      cfg.Demo,
 		sessions:  sessions,
 		log:       cfg.Logger,
+
+		trustedProxies: cfg.TrustedProxies,
+		limiter:        newSignInLimiter(cfg.SignInsPerIP, cfg.SignInsPerAccount),
 	}
 	if s.log == nil {
 		s.log = slog.Default()

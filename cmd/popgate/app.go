@@ -77,6 +77,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Upstreams: upstreams,
 		Demo:      m.Demo != nil,
 		Logger:    m.Logger,
+
+		TrustedProxies: m.Config.TrustedProxies,
 	}, m.Sessions)
 	m.ln, err = net.Listen("tcp", m.Config.Listen)
 	if err != nil {

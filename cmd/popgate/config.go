@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -26,6 +27,9 @@ type Config struct {
 	SessionKey  string         // POPGATE_SESSION_KEY, --session-key
 	IdleTimeout time.Duration  // POPGATE_IDLE_TIMEOUT, --idle-timeout
 	BasePath    string         // POPGATE_BASE_PATH, --base-path
+	// TrustedProxies (POPGATE_TRUSTED_PROXIES, --trusted-proxies) are the
+	// reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 
 	// RootCAs holds the system pool plus CAFile's certificates, filled by
 	// Validate.
@@ -68,6 +72,7 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	key := fs.String("session-key", "", "secret for cookies, at least 32 characters; random per process when unset (POPGATE_SESSION_KEY)")
 	idle := fs.String("idle-timeout", "", "web session idle lifetime, e.g. 30m (POPGATE_IDLE_TIMEOUT)")
 	base := fs.String("base-path", "", "path popgate is served under behind a proxy, e.g. /mail/ (POPGATE_BASE_PATH)")
+	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (POPGATE_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -154,6 +159,22 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 		if cfg.BasePath == "//" {
 			cfg.BasePath = "/"
 		}
+	}
+	proxyValue, proxySource := pick("trusted-proxies", *proxies, "POPGATE_TRUSTED_PROXIES")
+	for _, item := range strings.Split(proxyValue, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(item)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(item)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not an address or CIDR", proxySource, item))
+				continue
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, p.Masked())
 	}
 	return cfg, errors.Join(errs...)
 }

@@ -48,9 +48,9 @@ func TestLoadConfig(t *testing.T) {
 		},
 	}, {
 		name: "demo alone is enough",
-		args: []string{"--demo"},
+		args: []string{"--demo", "--trusted-proxies", "127.0.0.1, 10.1.2.3/8"},
 		check: func(t *testing.T, c Config) {
-			if !c.Demo || len(c.Servers) != 0 {
+			if !c.Demo || len(c.Servers) != 0 || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "10.0.0.0/8" {
 				t.Errorf("config = %+v", c)
 			}
 		},
@@ -64,6 +64,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad idle", env: []string{"POPGATE_DEMO=1", "POPGATE_IDLE_TIMEOUT=forever"}, wantErr: "POPGATE_IDLE_TIMEOUT"},
 		{name: "bad demo", env: []string{"POPGATE_DEMO=maybe"}, wantErr: "POPGATE_DEMO"},
 		{name: "missing CA file", env: []string{"POPGATE_DEMO=1", "POPGATE_CA_FILE=/nonexistent.pem"}, wantErr: "POPGATE_CA_FILE"},
+		{name: "bad proxy", env: []string{"POPGATE_DEMO=1", "POPGATE_TRUSTED_PROXIES=10.0.0.0/8,nginx"}, wantErr: "POPGATE_TRUSTED_PROXIES"},
 		{name: "bad base path", env: []string{"POPGATE_DEMO=1", "POPGATE_BASE_PATH=//evil"}, wantErr: "POPGATE_BASE_PATH"},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,218 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"popgate/pop3"
+	"popgate/pop3/pop3test"
+	"popgate/session"
+	"popgate/web"
+)
+
+// lockedBuffer collects log output from concurrent handlers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// signInApp serves the app over srv with cfg (Upstreams and Logger filled
+// in when empty), logging into the returned buffer.
+func signInApp(t *testing.T, srv *pop3test.Server, security pop3.Security, cfg web.Config) (*httptest.Server, *lockedBuffer) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m := session.NewManager(session.Config{Logger: logger})
+	t.Cleanup(func() { m.Close(t.Context()) })
+	opts := pop3.Options{Security: security}
+	if security != pop3.SecurityNone {
+		opts.TLSConfig = srv.TLSConfig().Clone()
+		opts.TLSConfig.RootCAs, opts.TLSConfig.ServerName, opts.TLSConfig.Certificates = srv.CertPool(), "localhost", nil
+	}
+	cfg.Upstreams = []session.Upstream{{ID: "0", Label: "Test", Addr: srv.Addr(), Options: opts}}
+	cfg.Logger = logger
+	ts := httptest.NewServer(web.NewServer(cfg, m))
+	t.Cleanup(ts.Close)
+	return ts, logs
+}
+
+func postLogin(t *testing.T, c *http.Client, app string, form url.Values, header http.Header) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", app+"login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func noRedirects() *http.Client {
+	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func TestSignInRateLimits(t *testing.T) {
+	srv := pop3test.NewServer(t, nil)
+	srv.AddMailbox("alice", "pw")
+	srv.AddMailbox("bob", "pw")
+	ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{SignInsPerAccount: 3, SignInsPerIP: 5})
+	c := noRedirects()
+	wrong := url.Values{"username": {"alice"}, "password": {"nope"}}
+	for i := 0; i < 3; i++ {
+		if resp := postLogin(t, c, ts.URL+"/", wrong, nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d = %d, want 401", i+1, resp.StatusCode)
+		}
+	}
+	before := srv.ConnCount()
+	resp := postLogin(t, c, ts.URL+"/", url.Values{"username": {"ALICE"}, "password": {"pw"}}, nil)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("4th attempt on the account = %d (Retry-After %q), want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if srv.ConnCount() != before {
+		t.Errorf("a rate-limited sign-in reached the mail server")
+	}
+	// Another account from the same address still works, up to the
+	// per-address limit.
+	if resp := postLogin(t, c, ts.URL+"/", url.Values{"username": {"bob"}, "password": {"pw"}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("another account = %d, want 303", resp.StatusCode)
+	}
+	if resp := postLogin(t, c, ts.URL+"/", url.Values{"username": {"bob"}, "password": {"pw"}}, nil); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("6th attempt from one address = %d, want 429", resp.StatusCode)
+	}
+}
+
+// TestClientIPFromProxies: X-Forwarded-For names the client only when the
+// peer is a trusted proxy; otherwise a guesser could rotate it freely.
+func TestClientIPFromProxies(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want429 bool
+	}{
+		{"untrusted peer: header ignored, one client", nil, true},
+		{"trusted proxy: each forwarded client counted apart", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := pop3test.NewServer(t, nil)
+			ts, logs := signInApp(t, srv, pop3.SecurityNone, web.Config{SignInsPerIP: 2, SignInsPerAccount: 100, TrustedProxies: tc.trusted})
+			var last int
+			for i := 0; i < 3; i++ {
+				h := http.Header{"X-Forwarded-For": {"198.51.100." + string(rune('1'+i)) + ", 127.0.0.1"}}
+				last = postLogin(t, noRedirects(), ts.URL+"/", url.Values{"username": {"u"}, "password": {"p"}}, h).StatusCode
+			}
+			if got := last == http.StatusTooManyRequests; got != tc.want429 {
+				t.Errorf("3rd attempt = %d, want 429: %v", last, tc.want429)
+			}
+			if tc.trusted != nil && !strings.Contains(logs.String(), "client_ip=198.51.100.3") {
+				t.Errorf("log does not name the forwarded client:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+func TestNextRedirect(t *testing.T) {
+	srv := pop3test.NewServer(t, nil)
+	srv.AddMailbox("alice", "pw", []byte("Subject: x\r\n\r\nx\r\n"))
+	ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{BasePath: "/mail/"})
+	app := ts.URL + "/mail/"
+	uid := srv.UIDs("alice")[0]
+	resp, err := noRedirects().Get(app + "message/" + uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := "/mail/login?next=" + url.QueryEscape("/mail/message/"+uid)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != want {
+		t.Fatalf("signed-out GET = %d to %q, want 303 to %q", resp.StatusCode, loc, want)
+	}
+	for _, tc := range []struct{ next, want string }{
+		{"/mail/message/" + uid, "/mail/message/" + uid},
+		{"/mail/?page=2", "/mail/?page=2"},
+		{"//evil.example/mail/", "/mail/"},
+		{"/\\evil.example", "/mail/"},
+		{"/mail/\\..\\x", "/mail/"},
+		{"https://evil.example/mail/", "/mail/"},
+		{"/other/", "/mail/"},
+		{"/mail/\r\nSet-Cookie: x", "/mail/"},
+		{"", "/mail/"},
+	} {
+		c := noRedirects()
+		resp := postLogin(t, c, app, url.Values{"username": {"alice"}, "password": {"pw"}, "next": {tc.next}}, nil)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != tc.want {
+			t.Errorf("sign-in with next=%q = %d to %q, want 303 to %q", tc.next, resp.StatusCode, loc, tc.want)
+		}
+	}
+}
+
+// TestSignInRefusals: an unlisted server is never dialled; a server that
+// does not offer STLS gets no credentials; the logs of sign-ins hold
+// neither the password nor the AUTH string.
+func TestSignInRefusals(t *testing.T) {
+	t.Run("unlisted server", func(t *testing.T) {
+		srv := pop3test.NewServer(t, nil)
+		ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{})
+		resp := postLogin(t, noRedirects(), ts.URL+"/", url.Values{"server": {"pop3+insecure://" + srv.Addr()}, "username": {"a"}, "password": {"b"}}, nil)
+		if resp.StatusCode != http.StatusBadRequest || srv.ConnCount() != 0 {
+			t.Errorf("unlisted server = %d with %d connections, want 400 and none", resp.StatusCode, srv.ConnCount())
+		}
+	})
+	t.Run("no STLS", func(t *testing.T) {
+		srv := pop3test.NewServer(t, &pop3test.Options{NoSTLS: true})
+		srv.AddMailbox("alice", "pw")
+		ts, _ := signInApp(t, srv, pop3.SecurityStartTLS, web.Config{})
+		req, _ := http.NewRequest("POST", ts.URL+"/login", strings.NewReader("username=alice&password=pw"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body bytes.Buffer
+		body.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body.String(), "does not offer a secure connection") {
+			t.Errorf("sign-in without STLS = %d, want 502 saying so", resp.StatusCode)
+		}
+		for _, cmd := range srv.Commands() {
+			if strings.HasPrefix(cmd, "USER") || strings.HasPrefix(cmd, "PASS") || strings.HasPrefix(cmd, "AUTH") {
+				t.Errorf("credentials sent in plain text: %q", cmd)
+			}
+		}
+	})
+	t.Run("logs", func(t *testing.T) {
+		srv := pop3test.NewServer(t, nil)
+		password := "correct horse battery"
+		srv.AddMailbox("alice", password)
+		ts, logs := signInApp(t, srv, pop3.SecurityNone, web.Config{})
+		c := noRedirects()
+		postLogin(t, c, ts.URL+"/", url.Values{"username": {"alice"}, "password": {"wrong " + password}}, nil)
+		postLogin(t, c, ts.URL+"/", url.Values{"username": {"alice"}, "password": {password}}, nil)
+		auth := base64.StdEncoding.EncodeToString([]byte("\x00alice\x00" + password))
+		if out := logs.String(); strings.Contains(out, password) || strings.Contains(out, auth) || !strings.Contains(out, "signed in") {
+			t.Errorf("sign-in logs hold a secret or miss the sign-in:\n%s", out)
+		}
+	})
+}
