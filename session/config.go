@@ -3,7 +3,6 @@ package session
 import (
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"popgate/pop3"
@@ -104,15 +103,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CookiePath == "" {
 		c.CookiePath = "/"
-	}
-	if c.SecureCookie && !strings.HasPrefix(c.CookieName, "__") {
-		// Browsers refuse a __Host- cookie from plain HTTP, without
-		// Secure, or with a Domain, so a sibling subdomain can't plant one.
-		if c.CookiePath == "/" {
-			c.CookieName = "__Host-" + c.CookieName
-		} else {
-			c.CookieName = "__Secure-" + c.CookieName
-		}
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -14,26 +15,40 @@ type cookieValue struct {
 	Key []byte `json:"k"`
 }
 
-// CookieName returns the name of the session cookie, with the "__Host-" or
-// "__Secure-" prefix Config.SecureCookie adds. It doesn't perform I/O.
-func (m *Manager) CookieName() string { return m.cfg.CookieName }
+// CookieName returns the name of the session cookie: over HTTPS (secure,
+// or Config.SecureCookie) it carries the "__Host-" prefix, or "__Secure-"
+// when CookiePath is not "/". Browsers refuse such a cookie from plain
+// HTTP, without Secure, or (for __Host-) with a Domain, so a sibling
+// subdomain can't plant one. It doesn't perform I/O.
+func (m *Manager) CookieName(secure bool) string {
+	name := m.cfg.CookieName
+	if !(secure || m.cfg.SecureCookie) || strings.HasPrefix(name, "__") {
+		return name
+	}
+	if m.cfg.CookiePath == "/" {
+		return "__Host-" + name
+	}
+	return "__Secure-" + name
+}
 
-// SetCookie sets the cookie for s on w: HttpOnly, SameSite=Lax, Secure per
-// Config.SecureCookie, Path per Config.CookiePath, expiring with the
-// session's absolute lifetime. It fails only if encoding fails. It doesn't
-// perform I/O beyond writing the header.
-func (m *Manager) SetCookie(w http.ResponseWriter, s *Session) error {
-	value, err := m.codec.Encode(m.cfg.CookieName, cookieValue{ID: s.st.id, Key: s.key})
+// SetCookie sets the cookie for s on w: HttpOnly, SameSite=Lax, Path per
+// Config.CookiePath, expiring with the session's absolute lifetime, and
+// Secure with the prefixed name when secure says the browser reached us
+// over HTTPS (or Config.SecureCookie). It fails only if encoding fails. It
+// doesn't perform I/O beyond writing the header.
+func (m *Manager) SetCookie(w http.ResponseWriter, s *Session, secure bool) error {
+	name := m.CookieName(secure)
+	value, err := m.codec.Encode(name, cookieValue{ID: s.st.id, Key: s.key})
 	if err != nil {
 		return err
 	}
 	left := s.st.created.Add(m.cfg.MaxLifetime).Sub(m.now())
 	http.SetCookie(w, &http.Cookie{
-		Name:     m.cfg.CookieName,
+		Name:     name,
 		Value:    value,
 		Path:     m.cfg.CookiePath,
 		MaxAge:   max(1, int(left/time.Second)),
-		Secure:   m.cfg.SecureCookie,
+		Secure:   secure || m.cfg.SecureCookie,
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
 	})
@@ -42,13 +57,13 @@ func (m *Manager) SetCookie(w http.ResponseWriter, s *Session) error {
 
 // ClearCookie tells the browser to forget the session cookie. It doesn't
 // end the session: see Logout.
-func (m *Manager) ClearCookie(w http.ResponseWriter) {
+func (m *Manager) ClearCookie(w http.ResponseWriter, secure bool) {
 	http.SetCookie(w, &http.Cookie{
-		Name:     m.cfg.CookieName,
+		Name:     m.CookieName(secure),
 		Value:    "",
 		Path:     m.cfg.CookiePath,
 		MaxAge:   -1,
-		Secure:   m.cfg.SecureCookie,
+		Secure:   secure || m.cfg.SecureCookie,
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
 	})
@@ -61,12 +76,17 @@ func (m *Manager) ClearCookie(w http.ResponseWriter) {
 // with the cookie's key, so its pending deletions are committed even if
 // its connection was lost. It doesn't perform I/O itself.
 func (m *Manager) FromRequest(r *http.Request) (*Session, error) {
-	c, err := r.Cookie(m.cfg.CookieName)
-	if err != nil {
-		return nil, ErrNoSession
-	}
+	// The prefixed name first: a browser only keeps it when it came over
+	// HTTPS, so a plain cookie beside it may have been planted.
 	var v cookieValue
-	if err := m.codec.Decode(m.cfg.CookieName, c.Value, &v); err != nil {
+	found := false
+	for _, name := range []string{m.CookieName(true), m.CookieName(false)} {
+		if c, err := r.Cookie(name); err == nil && m.codec.Decode(name, c.Value, &v) == nil {
+			found = true
+			break
+		}
+	}
+	if !found {
 		return nil, ErrNoSession
 	}
 	st, ok := m.store.get(v.ID)

@@ -9,11 +9,18 @@ import (
 	"time"
 )
 
-// cookieFrom returns the cookie SetCookie wrote for s.
+// cookieFrom returns the cookie SetCookie wrote for s over plain HTTP.
 func cookieFrom(tb testing.TB, m *Manager, s *Session) *http.Cookie {
 	tb.Helper()
+	return cookieOver(tb, m, s, false)
+}
+
+// cookieOver returns the cookie SetCookie wrote for s, over HTTPS if
+// secure.
+func cookieOver(tb testing.TB, m *Manager, s *Session, secure bool) *http.Cookie {
+	tb.Helper()
 	w := httptest.NewRecorder()
-	if err := m.SetCookie(w, s); err != nil {
+	if err := m.SetCookie(w, s, secure); err != nil {
 		tb.Fatalf("SetCookie() = %v, want nil", err)
 	}
 	cookies := w.Result().Cookies()
@@ -57,7 +64,7 @@ func TestCookieRoundTrip(t *testing.T) {
 	}
 
 	w := httptest.NewRecorder()
-	m.ClearCookie(w)
+	m.ClearCookie(w, false)
 	if cl := w.Result().Cookies()[0]; cl.Name != c.Name || cl.MaxAge != -1 || cl.Path != "/mail/" {
 		t.Errorf("ClearCookie() = %+v, want %s expired on /mail/", cl, c.Name)
 	}
@@ -78,7 +85,7 @@ func TestCookieRejected(t *testing.T) {
 	good := cookieFrom(t, m, s)
 
 	otherKeys, _ := newTestManager(t, Config{})
-	forgedValue, err := m.codec.Encode(m.CookieName(), cookieValue{ID: s.ID(), Key: newKey()})
+	forgedValue, err := m.codec.Encode(m.CookieName(false), cookieValue{ID: s.ID(), Key: newKey()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,14 +126,39 @@ func TestCookieSecure(t *testing.T) {
 	srv := newTestServer(t, nil, 1, "alice", "bob")
 	for _, tc := range []struct{ path, name string }{{"/", "__Host-popgate_session"}, {"/mail/", "__Secure-popgate_session"}} {
 		m, _ := newTestManager(t, Config{SecureCookie: true, CookiePath: tc.path})
-		if m.CookieName() != tc.name {
-			t.Errorf("CookieName() with path %s = %q, want %q", tc.path, m.CookieName(), tc.name)
+		if m.CookieName(false) != tc.name {
+			t.Errorf("CookieName() with path %s = %q, want %q", tc.path, m.CookieName(false), tc.name)
 		}
 		user := map[string]string{"/": "alice", "/mail/": "bob"}[tc.path]
 		c := cookieFrom(t, m, mustLogin(t, m, testUpstream(srv.Addr()), user))
 		if c.Name != tc.name || !c.Secure || !c.HttpOnly {
 			t.Errorf("cookie = %+v, want %s, Secure, HttpOnly", c, tc.name)
 		}
+	}
+}
+
+// TestCookieSecurePerRequest: a request that came over HTTPS gets the
+// prefixed Secure cookie, a plain one the plain cookie, and either finds its
+// session.
+func TestCookieSecurePerRequest(t *testing.T) {
+	srv := newTestServer(t, nil, 1, "alice")
+	m, _ := newTestManager(t, Config{})
+	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
+	for _, secure := range []bool{true, false} {
+		c := cookieOver(t, m, s, secure)
+		wantName := map[bool]string{true: "__Host-popgate_session", false: "popgate_session"}[secure]
+		if c.Name != wantName || c.Secure != secure {
+			t.Errorf("cookie over HTTPS %v = %s Secure %v, want %s Secure %v", secure, c.Name, c.Secure, wantName, secure)
+		}
+		if got, err := m.FromRequest(requestWith(c)); err != nil || got.ID() != s.ID() {
+			t.Errorf("FromRequest(%s) = %v, want the session", c.Name, err)
+		}
+	}
+	// A value made for one name does not pass under the other.
+	c := cookieOver(t, m, s, true)
+	c.Name = "popgate_session"
+	if _, err := m.FromRequest(requestWith(c)); !errors.Is(err, ErrNoSession) {
+		t.Errorf("FromRequest(renamed cookie) = %v, want ErrNoSession", err)
 	}
 }
 

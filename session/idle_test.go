@@ -47,7 +47,7 @@ func TestMaxLifetime(t *testing.T) {
 	m, _ := newTestManager(t, Config{Now: clock.Now, MaxLifetime: time.Hour})
 	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
 	w := httptest.NewRecorder()
-	if err := m.SetCookie(w, s); err != nil {
+	if err := m.SetCookie(w, s, false); err != nil {
 		t.Fatal(err)
 	}
 	req := httptest.NewRequest("GET", "/", nil)
@@ -77,7 +77,7 @@ func TestExpiryWithoutConnection(t *testing.T) {
 	up := testUpstream(srv.Addr())
 	alice, bob := mustLogin(t, m, up, "alice"), mustLogin(t, m, up, "bob")
 	w := httptest.NewRecorder()
-	if err := m.SetCookie(w, alice); err != nil {
+	if err := m.SetCookie(w, alice, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []*Session{alice, bob} {

@@ -31,6 +31,20 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 	return peer
 }
 
+// isHTTPS reports whether the browser reached us over HTTPS: directly, or
+// through a trusted proxy that says so in X-Forwarded-Proto. The session
+// cookie is then Secure and carries the __Host- prefix.
+func (s *Server) isHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if !s.trusted(remoteAddr(r)) {
+		return false
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
+}
+
 func (s *Server) trusted(addr netip.Addr) bool {
 	for _, p := range s.trustedProxies {
 		if p.Contains(addr) {

@@ -80,7 +80,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, ue.status, form, ue.message)
 		return
 	}
-	if err := s.sessions.SetCookie(w, sess); err != nil {
+	if err := s.sessions.SetCookie(w, sess, s.isHTTPS(r)); err != nil {
 		s.renderError(w, r, err)
 		return
 	}

@@ -74,7 +74,7 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 			if !errors.Is(err, session.ErrNoSession) {
 				s.log.Warn("session lookup failed", "error", err)
 			}
-			s.sessions.ClearCookie(w)
+			s.sessions.ClearCookie(w, s.isHTTPS(r))
 			target := s.url("login")
 			if r.Method == http.MethodGet && r.URL.Path != s.base {
 				// Come back here after signing in.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
@@ -215,4 +216,90 @@ func TestSignInRefusals(t *testing.T) {
 			t.Errorf("sign-in logs hold a secret or miss the sign-in:\n%s", out)
 		}
 	})
+}
+
+// TestCookieFlags: HttpOnly and SameSite=Lax always; Secure with the
+// __Host- prefix when the browser came over HTTPS through a trusted proxy,
+// and only then.
+func TestCookieFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    string
+		secure  bool
+	}{
+		{"plain HTTP", nil, "popgate_session", false},
+		{"untrusted X-Forwarded-Proto", nil, "popgate_session", false},
+		{"trusted proxy says https", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "__Host-popgate_session", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := pop3test.NewServer(t, nil)
+			srv.AddMailbox("alice", "pw")
+			ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{TrustedProxies: tc.trusted})
+			h := http.Header{}
+			if tc.name != "plain HTTP" {
+				h.Set("X-Forwarded-Proto", "https")
+			}
+			resp := postLogin(t, noRedirects(), ts.URL+"/", url.Values{"username": {"alice"}, "password": {"pw"}}, h)
+			cookies := resp.Cookies()
+			if resp.StatusCode != http.StatusSeeOther || len(cookies) != 1 {
+				t.Fatalf("sign-in = %d with %d cookies", resp.StatusCode, len(cookies))
+			}
+			c := cookies[0]
+			if c.Name != tc.want || c.Secure != tc.secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
+				t.Errorf("cookie = %s Secure=%v HttpOnly=%v SameSite=%v Path=%s, want %s Secure=%v HttpOnly Lax /", c.Name, c.Secure, c.HttpOnly, c.SameSite, c.Path, tc.want, tc.secure)
+			}
+			if strings.Contains(c.Value, "pw") || len(c.Value) < 40 {
+				t.Errorf("cookie value looks wrong: %q", c.Value)
+			}
+		})
+	}
+}
+
+// TestSameOriginPostsAccepted: the POSTs a forged page cannot make are the
+// ones the app's own pages make every day.
+func TestSameOriginPostsAccepted(t *testing.T) {
+	srv := pop3test.NewServer(t, nil)
+	srv.AddMailbox("alice", "pw", []byte("Subject: a\r\n\r\na\r\n"), []byte("Subject: b\r\n\r\nb\r\n"))
+	ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{})
+	jarClient := noRedirects()
+	jarClient.Jar = newJar()
+	own := http.Header{"Origin": {ts.URL}, "Sec-Fetch-Site": {"same-origin"}}
+	cross := http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}}
+	if resp := postLogin(t, jarClient, ts.URL+"/", url.Values{"username": {"alice"}, "password": {"pw"}}, own); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in = %d", resp.StatusCode)
+	}
+	uid := srv.UIDs("alice")[0]
+	for _, path := range []string{"/message/" + uid + "/delete", "/undo", "/delete", "/refresh", "/logout"} {
+		if got := post(t, jarClient, ts.URL+path, cross); got != http.StatusForbidden {
+			t.Errorf("cross-site POST %s = %d, want 403", path, got)
+		}
+		want := http.StatusSeeOther
+		if path == "/logout" {
+			want = http.StatusOK
+		}
+		if got := post(t, jarClient, ts.URL+path, own); got != want {
+			t.Errorf("same-origin POST %s = %d, want %d", path, got, want)
+		}
+	}
+}
+
+func post(t *testing.T, c *http.Client, u string, h http.Header) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", u, strings.NewReader(""))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func newJar() http.CookieJar {
+	jar, _ := cookiejar.New(nil)
+	return jar
 }
