@@ -48,6 +48,11 @@ type LoginPage struct {
 	// named "server" is shown; with exactly one its ID is sent in a hidden
 	// field and its label shown as text; with none the field is left out.
 	Servers []ServerOption
+	// AnyServer shows a text field for the server instead (the admin
+	// allowed any server); Servers then become suggestions by label, and
+	// ServerText keeps what the user typed.
+	AnyServer  bool
+	ServerText string
 	// Username is the user name to keep in the form after a failed attempt.
 	Username string
 	// Next is the local page to go to after signing in, kept in a hidden

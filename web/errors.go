@@ -37,6 +37,7 @@ var (
 	errUnavailable     = &userError{http.StatusServiceUnavailable, "Mail server not answering", "The mail server is not answering; try again in a minute."}
 	errCertificate     = &userError{http.StatusBadGateway, "Mail server not trusted", "The mail server's certificate could not be verified, so popgate did not send your password. Tell the administrator."}
 	errNoTLS           = &userError{http.StatusBadGateway, "No secure connection", "The mail server does not offer a secure connection, so popgate did not send your password. Tell the administrator."}
+	errForbiddenServer = &userError{http.StatusForbidden, "Server not allowed", "popgate may not connect to that server. Check its name, or ask the administrator."}
 	errServerRefused   = &userError{http.StatusBadGateway, "Mail server refused", "The mail server refused the request. Try again later; if it keeps happening, tell the administrator."}
 	errTooManySessions = &userError{http.StatusServiceUnavailable, "Too busy", "popgate is serving as many mailboxes as it can right now; try again in a few minutes."}
 	errInternal        = &userError{http.StatusInternalServerError, "Something went wrong", "Something went wrong on our side. Try again; if it keeps happening, tell the administrator."}
@@ -78,6 +79,8 @@ func classify(err error) *userError {
 		return errServerRefused
 	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
 		return errCertificate
+	case errors.Is(err, errForbiddenAddress):
+		return errForbiddenServer
 	case errors.Is(err, pop3.ErrNoSTLS), errors.Is(err, pop3.ErrInsecure):
 		return errNoTLS
 	case errors.Is(err, pop3.ErrNotSupported):

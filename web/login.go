@@ -36,11 +36,11 @@ func (s *Server) upstream(id string) (session.Upstream, bool) {
 		return s.upstreams[0], true
 	}
 	for _, up := range s.upstreams {
-		if up.ID == id {
+		if up.ID == id || (s.anyServer != nil && strings.EqualFold(up.Label, id)) {
 			return up, true
 		}
 	}
-	return session.Upstream{}, false
+	return s.freeUpstream(id)
 }
 
 // handleLoginForm handles GET /login.
@@ -116,7 +116,11 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		Error:    msg,
 		Demo:     s.demo,
 	}
-	if len(s.upstreams) > 1 {
+	page.AnyServer = s.anyServer != nil
+	if page.AnyServer {
+		page.ServerText = form.Server
+	}
+	if len(s.upstreams) > 1 || (page.AnyServer && len(s.upstreams) > 0) {
 		for _, up := range s.upstreams {
 			page.Servers = append(page.Servers, templates.ServerOption{ID: up.ID, Label: up.Label, Selected: up.ID == form.Server})
 		}

@@ -31,6 +31,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
+	// AnyServer, when set, lets the sign-in form name any POP3 server
+	// (POPGATE_ALLOW_ANY_SERVER); nil offers the listed ones only.
+	AnyServer *AnyServer
 	// SignInsPerIP and SignInsPerAccount cap sign-in attempts in a
 	// ten-minute window (20 and 10 if zero).
 	SignInsPerIP, SignInsPerAccount int
@@ -48,6 +51,7 @@ type Server struct {
 
 	trustedProxies []netip.Prefix
 	limiter        *signInLimiter
+	anyServer      *AnyServer
 }
 
 // NewServer returns a Server over sessions. It performs no I/O.
@@ -61,6 +65,7 @@ func NewServer(cfg Config, sessions *session.Manager) *Server {
 
 		trustedProxies: cfg.TrustedProxies,
 		limiter:        newSignInLimiter(cfg.SignInsPerIP, cfg.SignInsPerAccount),
+		anyServer:      cfg.AnyServer,
 	}
 	if s.log == nil {
 		s.log = slog.Default()

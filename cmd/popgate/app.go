@@ -79,6 +79,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Logger:    m.Logger,
 
 		TrustedProxies: m.Config.TrustedProxies,
+		AnyServer:      m.anyServer(),
 	}, m.Sessions)
 	m.ln, err = net.Listen("tcp", m.Config.Listen)
 	if err != nil {
@@ -168,6 +169,15 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Demo.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// anyServer is the web layer's setting for user-named servers, nil when
+// only the listed ones are offered.
+func (m *Main) anyServer() *web.AnyServer {
+	if !m.Config.AllowAnyServer {
+		return nil
+	}
+	return &web.AnyServer{RootCAs: m.Config.RootCAs, Allowed: m.Config.AllowedNetworks}
 }
 
 // upstreams turns the configured servers, and the demo server, into the

@@ -30,6 +30,12 @@ type Config struct {
 	// TrustedProxies (POPGATE_TRUSTED_PROXIES, --trusted-proxies) are the
 	// reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// AllowAnyServer (POPGATE_ALLOW_ANY_SERVER, --allow-any-server) lets
+	// users name any POP3 server; private, loopback, link-local and CGNAT
+	// addresses stay refused unless in AllowedNetworks
+	// (POPGATE_ALLOWED_NETWORKS, --allowed-networks).
+	AllowAnyServer  bool
+	AllowedNetworks []netip.Prefix
 
 	// RootCAs holds the system pool plus CAFile's certificates, filled by
 	// Validate.
@@ -72,6 +78,8 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	key := fs.String("session-key", "", "secret for cookies, at least 32 characters; random per process when unset (POPGATE_SESSION_KEY)")
 	idle := fs.String("idle-timeout", "", "web session idle lifetime, e.g. 30m (POPGATE_IDLE_TIMEOUT)")
 	base := fs.String("base-path", "", "path popgate is served under behind a proxy, e.g. /mail/ (POPGATE_BASE_PATH)")
+	anyServer := fs.Bool("allow-any-server", false, "let users sign in to any POP3 server they name, never to private addresses unless allowed (POPGATE_ALLOW_ANY_SERVER)")
+	allowedNets := fs.String("allowed-networks", "", "comma-separated CIDRs that user-named servers may be in although private (POPGATE_ALLOWED_NETWORKS)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (POPGATE_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -122,7 +130,15 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 		}
 		cfg.Demo = v
 	}
-	if len(cfg.Servers) == 0 && !cfg.Demo {
+	anyValue, anySource := pick("allow-any-server", strconv.FormatBool(*anyServer), "POPGATE_ALLOW_ANY_SERVER")
+	if anyValue != "" {
+		v, err := strconv.ParseBool(anyValue)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not true or false", anySource, anyValue))
+		}
+		cfg.AllowAnyServer = v
+	}
+	if len(cfg.Servers) == 0 && !cfg.Demo && !cfg.AllowAnyServer {
 		errs = append(errs, errors.New("POPGATE_SERVERS / --server: no POP3 server configured (or use --demo)"))
 	}
 
@@ -161,7 +177,19 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 		}
 	}
 	proxyValue, proxySource := pick("trusted-proxies", *proxies, "POPGATE_TRUSTED_PROXIES")
-	for _, item := range strings.Split(proxyValue, ",") {
+	cfg.TrustedProxies, err = parsePrefixes(proxyValue, proxySource)
+	errs = append(errs, err)
+	netsValue, netsSource := pick("allowed-networks", *allowedNets, "POPGATE_ALLOWED_NETWORKS")
+	cfg.AllowedNetworks, err = parsePrefixes(netsValue, netsSource)
+	errs = append(errs, err)
+	return cfg, errors.Join(errs...)
+}
+
+// parsePrefixes reads a comma-separated list of addresses and CIDRs.
+func parsePrefixes(value, source string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	var errs []error
+	for _, item := range strings.Split(value, ",") {
 		if item = strings.TrimSpace(item); item == "" {
 			continue
 		}
@@ -169,14 +197,14 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 		if err != nil {
 			addr, aerr := netip.ParseAddr(item)
 			if aerr != nil {
-				errs = append(errs, fmt.Errorf("%s: %q is not an address or CIDR", proxySource, item))
+				errs = append(errs, fmt.Errorf("%s: %q is not an address or CIDR", source, item))
 				continue
 			}
 			p = netip.PrefixFrom(addr, addr.BitLen())
 		}
-		cfg.TrustedProxies = append(cfg.TrustedProxies, p.Masked())
+		out = append(out, p.Masked())
 	}
-	return cfg, errors.Join(errs...)
+	return out, errors.Join(errs...)
 }
 
 // parseServer reads "[label=]URL", filling the scheme's default port.

@@ -47,6 +47,14 @@ func TestLoadConfig(t *testing.T) {
 			}
 		},
 	}, {
+		name: "any server alone is enough",
+		env:  []string{"POPGATE_ALLOW_ANY_SERVER=true", "POPGATE_ALLOWED_NETWORKS=192.168.7.0/24"},
+		check: func(t *testing.T, c Config) {
+			if !c.AllowAnyServer || len(c.AllowedNetworks) != 1 {
+				t.Errorf("config = %+v", c)
+			}
+		},
+	}, {
 		name: "demo alone is enough",
 		args: []string{"--demo", "--trusted-proxies", "127.0.0.1, 10.1.2.3/8"},
 		check: func(t *testing.T, c Config) {
@@ -64,6 +72,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad idle", env: []string{"POPGATE_DEMO=1", "POPGATE_IDLE_TIMEOUT=forever"}, wantErr: "POPGATE_IDLE_TIMEOUT"},
 		{name: "bad demo", env: []string{"POPGATE_DEMO=maybe"}, wantErr: "POPGATE_DEMO"},
 		{name: "missing CA file", env: []string{"POPGATE_DEMO=1", "POPGATE_CA_FILE=/nonexistent.pem"}, wantErr: "POPGATE_CA_FILE"},
+		{name: "bad allowed network", env: []string{"POPGATE_ALLOW_ANY_SERVER=true", "POPGATE_ALLOWED_NETWORKS=lan"}, wantErr: "POPGATE_ALLOWED_NETWORKS"},
 		{name: "bad proxy", env: []string{"POPGATE_DEMO=1", "POPGATE_TRUSTED_PROXIES=10.0.0.0/8,nginx"}, wantErr: "POPGATE_TRUSTED_PROXIES"},
 		{name: "bad base path", env: []string{"POPGATE_DEMO=1", "POPGATE_BASE_PATH=//evil"}, wantErr: "POPGATE_BASE_PATH"},
 	}
