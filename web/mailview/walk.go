@@ -14,12 +14,13 @@ const (
 
 // Notes for the user, shown as they are.
 const (
-	noteMalformed   = "This message is malformed; showing what could be read."
-	noteDamagedAtt  = "An attachment's encoding is damaged."
-	noteDamagedBody = "Part of this message's text was damaged in transit; some of it may be missing or garbled."
-	noteTooLarge    = "The text of this message is too large to show here; it is listed as an attachment."
-	noteTooDeep     = "This message contains messages nested too deeply to show; they are listed as attachments."
-	noteTooMany     = "This message has too many parts; only the first ones are listed."
+	noteMalformed    = "This message is malformed; showing what could be read."
+	noteDamagedAtt   = "An attachment's encoding is damaged."
+	noteDamagedBody  = "Part of this message's text was damaged in transit; some of it may be missing or garbled."
+	noteTooLarge     = "The text of this message is too large to show here; it is listed as an attachment."
+	noteTooDeep      = "This message contains messages nested too deeply to show; they are listed as attachments."
+	noteTooMany      = "This message has too many parts; only the first ones are listed."
+	notePartsTooDeep = "This message's parts are nested too deeply to show; the deepest are listed as attachments."
 )
 
 func noteCharset(name string) string {
@@ -125,6 +126,9 @@ func (w *walker) walkMultipart(br *bufio.Reader, p *partInfo) error {
 		if c.isMultipart() && c.multipartDepth() < maxMultipartDepth {
 			err = w.walkMultipart(pbuf, c)
 		} else {
+			if c.isMultipart() {
+				w.v.problem(notePartsTooDeep)
+			}
 			err = w.walkLeaf(pbuf, c)
 		}
 		if err != nil {
