@@ -2,6 +2,8 @@ package mailview
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -52,6 +54,19 @@ func FuzzParse(f *testing.F) {
 		`<img src="cid:a">`, "--x", "Content-Type: message/rfc822", "", "Subject: in", "", "body", "--x"))
 	f.Add("From x\n Subject: =?utf-8?q?a?=\nContent-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: x\n\n--d--")
 	f.Add(crlf("Content-Type: text/plain; format=flowed; charset=x-unknown", "Content-Transfer-Encoding: quoted-printable", "", "a =", "b=3D ", "> c"))
+	// Real mail is the best start for mutations: the corpus's smaller
+	// messages, when it is there.
+	filepath.WalkDir(corpusDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(path, ".md") || strings.HasSuffix(path, ".tsv") {
+			return nil
+		}
+		if info, err := d.Info(); err == nil && info.Size() <= 16<<10 {
+			if data, err := os.ReadFile(path); err == nil {
+				f.Add(string(data))
+			}
+		}
+		return nil
+	})
 	f.Fuzz(func(t *testing.T, raw string) {
 		m, err := Parse(strings.NewReader(raw), Options{MaxPartSize: 1 << 16})
 		if err != nil {
