@@ -15,6 +15,11 @@ import (
 )
 
 func main() {
+	// Subcommands come before flag parsing, which refuses positional
+	// arguments: a FROM scratch image checks its health with the binary.
+	if code, ok := subcommand(os.Environ(), os.Args[1:], os.Stdout, os.Stderr); ok {
+		os.Exit(code)
+	}
 	m := NewMain(os.Stderr)
 	if err := m.ParseFlags(os.Environ(), os.Args[1:], os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "popgate:", err)
