@@ -90,6 +90,12 @@ type Options struct {
 	// AllowAPOP permits Apop. APOP rests on MD5 and a password the server
 	// keeps in clear, so it is off unless asked for.
 	AllowAPOP bool
+	// Observe, if set, is called after each exchange with the command's
+	// verb ("RETR"; "GREETING" for the greeting), how long it took until
+	// the reply or stream was read to its end, and its error. A pipelined
+	// batch is one exchange. It must be quick and safe for concurrent use:
+	// it is meant for metrics.
+	Observe func(command string, d time.Duration, err error)
 	// DebugWriter, if set, receives a trace of the conversation, one line per
 	// command or reply line prefixed "C: " or "S: ". Passwords, APOP digests
 	// and AUTH strings are replaced by "<redacted>" and message bodies by a
@@ -144,6 +150,7 @@ type Client struct {
 	top, uidl  support
 
 	stream *dotReader // open RETR/TOP stream, if any
+	verb   string     // command of the current exchange, for Options.Observe
 
 	closeOnce sync.Once
 	errMu     sync.Mutex
@@ -329,6 +336,19 @@ type exchange struct {
 	mu       sync.Mutex
 	canceled bool
 	lastSet  time.Time
+	start    time.Time
+}
+
+// observe reports the finished exchange to Options.Observe.
+func (ex *exchange) observe(err error) {
+	if ex.c.opts.Observe == nil {
+		return
+	}
+	verb := ex.c.verb
+	if verb == "" {
+		verb = "GREETING"
+	}
+	ex.c.opts.Observe(verb, time.Since(ex.start), err)
 }
 
 // begin starts an exchange: it refuses to run on a broken Client, drains an
@@ -342,6 +362,8 @@ func (c *Client) begin(ctx context.Context) (*exchange, error) {
 	}
 	ex := &exchange{c: c, ctx: ctx}
 	ex.lastSet = time.Now()
+	ex.start = ex.lastSet
+	c.verb = ""
 	c.conn.SetDeadline(ex.lastSet.Add(c.opts.Timeout))
 	ex.stop = context.AfterFunc(ctx, ex.cancel)
 	if s := c.stream; s != nil {
@@ -392,6 +414,7 @@ func (ex *exchange) cause(err error) error {
 // error leaves the stream position unknown and breaks it.
 func (ex *exchange) end(errp *error) {
 	ex.stop()
+	defer func() { ex.observe(*errp) }()
 	err := *errp
 	if err == nil {
 		return
@@ -407,6 +430,7 @@ func (ex *exchange) end(errp *error) {
 // its place ("" shows the line itself).
 func (c *Client) writeLine(line, trace string) error {
 	c.trace("C: ", line, trace)
+	c.noteVerb(line)
 	if _, err := c.w.W.WriteString(line); err != nil {
 		return err
 	}
@@ -414,6 +438,15 @@ func (c *Client) writeLine(line, trace string) error {
 		return err
 	}
 	return c.w.W.Flush()
+}
+
+// noteVerb remembers the first command of an exchange for Observe; an
+// AUTH continuation line is not a command.
+func (c *Client) noteVerb(line string) {
+	if c.verb == "" {
+		verb, _, _ := strings.Cut(line, " ")
+		c.verb = strings.ToUpper(verb)
+	}
 }
 
 func (c *Client) trace(prefix, line, replacement string) {

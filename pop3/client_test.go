@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -451,5 +452,31 @@ func TestTranscripts(t *testing.T) {
 				t.Errorf("client wrote %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+func TestObserve(t *testing.T) {
+	type call struct {
+		verb string
+		err  bool
+	}
+	var calls []call
+	opts := &Options{Security: SecurityNone, Observe: func(verb string, d time.Duration, err error) {
+		if d < 0 {
+			t.Errorf("Observe(%s) duration %v", verb, d)
+		}
+		calls = append(calls, call{verb, err != nil})
+	}}
+	c, _ := newTestClient(t, "+OK hi\n+OK\n-ERR no\n+OK\nSubject: x\n\n.\n+OK\n+OK\n", opts)
+	signedIn(c, "PIPELINING")
+	ctx := context.Background()
+	c.Noop(ctx)
+	c.Dele(ctx, 1)
+	r, _ := c.Retr(ctx, 1)
+	io.ReadAll(r)
+	c.DeleMany(ctx, []int{1, 2})
+	want := []call{{"GREETING", false}, {"NOOP", false}, {"DELE", true}, {"RETR", false}, {"DELE", false}}
+	if fmt.Sprint(calls) != fmt.Sprint(want) {
+		t.Errorf("Observe calls = %v, want %v", calls, want)
 	}
 }

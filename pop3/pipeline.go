@@ -103,6 +103,7 @@ func (c *Client) pipeline(ctx context.Context, count int, command func(i int) st
 			for ; sent < count && sent-i < window; sent++ {
 				line := command(sent)
 				c.trace("C: ", line, "")
+				c.noteVerb(line)
 				c.w.W.WriteString(line)
 				c.w.W.WriteString("\r\n")
 			}

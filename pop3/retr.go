@@ -242,6 +242,11 @@ func (d *dotReader) finish(err error) {
 	}
 	if d.own {
 		d.ex.stop()
+		if d.err == io.EOF {
+			d.ex.observe(nil)
+		} else {
+			d.ex.observe(d.err)
+		}
 		if d.c.stream == d {
 			d.c.stream = nil
 		}

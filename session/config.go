@@ -76,6 +76,10 @@ type Config struct {
 	// Logger receives operational logs, never passwords or message content.
 	// Nil means slog.Default().
 	Logger *slog.Logger
+	// Committed, if set, is told how many deletions each sign-out (by the
+	// user, idle expiry or shutdown) committed with QUIT: for metrics. It
+	// must be quick and safe for concurrent use.
+	Committed func(n int)
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
 }

@@ -31,6 +31,9 @@ func (st *state) signOut(ctx context.Context, key []byte) (deleted int, err erro
 		return 0, nil
 	}
 	deleted, err = st.commit(ctx, key)
+	if deleted > 0 && st.m.cfg.Committed != nil {
+		st.m.cfg.Committed(deleted)
+	}
 	if err != nil {
 		st.m.log.Warn("session: pending deletions were not committed",
 			append(st.logAttrs(), "pending", len(st.pending), "error", err)...)

@@ -66,6 +66,7 @@ func (s *Server) freeUpstream(typed string) (session.Upstream, bool) {
 			Security:    security,
 			TLSConfig:   &tls.Config{RootCAs: s.anyServer.RootCAs, ServerName: host},
 			DialContext: guardedDialer(s.anyServer.Allowed),
+			Observe:     s.metrics.ObservePOP3,
 		},
 	}, true
 }

@@ -119,9 +119,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		return // the browser went away; nobody to answer
 	}
 	if ue.status >= 500 {
-		s.log.Error("request failed", "path", r.URL.Path, "status", ue.status, "error", err)
+		s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "status", ue.status, "error", err)
 	} else if ue != err {
-		s.log.Info("request refused", "path", r.URL.Path, "status", ue.status, "error", err)
+		s.log.InfoContext(r.Context(), "request refused", "path", r.URL.Path, "status", ue.status, "error", err)
 	}
 	page := templates.ErrorPage{
 		Meta:    s.meta(r, ue.title),

@@ -69,14 +69,16 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.limiter.exceeded(w, r, s.clientIP(r).String(), up.ID, form.Username) {
-		s.log.Warn("sign-in rate limited", "server", up.Label, "client_ip", s.clientIP(r).String())
+		s.log.WarnContext(r.Context(), "sign-in rate limited", "server", up.Label, "client_ip", s.clientIP(r).String())
+		s.metrics.signIn("rate_limited")
 		s.renderLogin(w, r, http.StatusTooManyRequests, form, "Too many sign-in attempts. Wait a few minutes, then try again.")
 		return
 	}
 	sess, err := s.sessions.Login(r.Context(), up, form.Username, form.Password)
 	if err != nil {
 		ue := signInError(err)
-		s.log.Info("sign-in failed", "server", up.Label, "status", ue.status, "error", err)
+		s.metrics.signIn(signInOutcome(ue.status))
+		s.log.InfoContext(r.Context(), "sign-in failed", "server", up.Label, "status", ue.status, "error", err)
 		s.renderLogin(w, r, ue.status, form, ue.message)
 		return
 	}
@@ -84,7 +86,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.log.Info("signed in", "server", up.Label)
+	s.metrics.signIn("ok")
+	s.log.InfoContext(r.Context(), "signed in", "server", up.Label)
 	http.Redirect(w, r, s.localTarget(form.Next), http.StatusSeeOther)
 }
 
@@ -126,4 +129,23 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		}
 	}
 	s.render(w, r, status, templates.LoginView(page))
+}
+
+// signInOutcome names a failed sign-in for the metrics.
+func signInOutcome(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "wrong_password"
+	case http.StatusConflict:
+		return "in_use"
+	case http.StatusTooManyRequests:
+		return "login_delay"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusBadGateway:
+		return "refused"
+	case http.StatusServiceUnavailable:
+		return "unavailable"
+	}
+	return "error"
 }

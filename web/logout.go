@@ -16,7 +16,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if err != nil {
 		ue := classify(err)
-		s.log.Warn("sign-out could not commit deletions", "error", err)
+		s.log.WarnContext(r.Context(), "sign-out could not commit deletions", "error", err)
 		page.Error = "The mail server could not be reached to finish signing out, so messages you deleted may still be there. " + ue.message
 		status = ue.status
 	}

@@ -72,7 +72,7 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 		sess, err := s.sessions.FromRequest(r)
 		if err != nil {
 			if !errors.Is(err, session.ErrNoSession) {
-				s.log.Warn("session lookup failed", "error", err)
+				s.log.WarnContext(r.Context(), "session lookup failed", "error", err)
 			}
 			s.sessions.ClearCookie(w, s.isHTTPS(r))
 			target := s.url("login")
@@ -125,7 +125,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"bytes", rec.bytes, "duration", time.Since(start).Round(time.Microsecond), "client_ip", s.clientIP(r).String())
 	})
 }
@@ -139,7 +139,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("handler panic", "path", r.URL.Path, "panic", v)
+				s.log.ErrorContext(r.Context(), "handler panic", "path", r.URL.Path, "panic", v)
 				s.renderError(w, r, errInternal)
 			}
 		}()

@@ -69,7 +69,7 @@ func (s *Server) finishDownload(w http.ResponseWriter, r *http.Request, out *sta
 		s.renderError(w, r, err)
 		return
 	}
-	s.log.Warn("download interrupted", "path", r.URL.Path, "error", err)
+	s.log.WarnContext(r.Context(), "download interrupted", "path", r.URL.Path, "error", err)
 	panic(http.ErrAbortHandler)
 }
 

@@ -15,7 +15,7 @@ import (
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
 	if err := c.Render(r.Context(), &buf); err != nil {
-		s.log.Error("render failed", "path", r.URL.Path, "error", err)
+		s.log.ErrorContext(r.Context(), "render failed", "path", r.URL.Path, "error", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
 		w.Write([]byte("Something went wrong.\n"))

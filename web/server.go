@@ -31,6 +31,11 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
+	// Metrics, when set, instruments requests and sign-ins; ServeMetrics
+	// also serves them at /metrics under the base path (otherwise the
+	// binary serves Metrics.Handler on a listener of its own).
+	Metrics      *Metrics
+	ServeMetrics bool
 	// AnyServer, when set, lets the sign-in form name any POP3 server
 	// (POPGATE_ALLOW_ANY_SERVER); nil offers the listed ones only.
 	AnyServer *AnyServer
@@ -52,6 +57,8 @@ type Server struct {
 	trustedProxies []netip.Prefix
 	limiter        *signInLimiter
 	anyServer      *AnyServer
+	metrics        *Metrics
+	ready          readiness
 }
 
 // NewServer returns a Server over sessions. It performs no I/O.
@@ -66,11 +73,12 @@ func NewServer(cfg Config, sessions *session.Manager) *Server {
 		trustedProxies: cfg.TrustedProxies,
 		limiter:        newSignInLimiter(cfg.SignInsPerIP, cfg.SignInsPerAccount),
 		anyServer:      cfg.AnyServer,
+		metrics:        cfg.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.handler = s.routes()
+	s.handler = s.routes(cfg.ServeMetrics)
 	return s
 }
 
@@ -87,9 +95,13 @@ func normalizeBase(p string) string {
 
 // routes registers every route in one place. Paths are relative to the
 // base path.
-func (s *Server) routes() http.Handler {
+func (s *Server) routes(serveMetrics bool) http.Handler {
 	app := chi.NewRouter()
 	app.Get("/healthz", s.handleHealthz)
+	app.Get("/readyz", s.handleReadyz)
+	if serveMetrics && s.metrics != nil {
+		app.Handle("/metrics", s.metrics.Handler())
+	}
 	app.Handle("/static/*", http.StripPrefix(strings.TrimSuffix(s.base, "/"), static.Handler()))
 	app.Get("/login", s.handleLoginForm)
 	app.Post("/login", s.handleLogin)
@@ -110,7 +122,7 @@ func (s *Server) routes() http.Handler {
 	app.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errMethod) })
 
 	root := chi.NewRouter()
-	root.Use(s.recoverPanics, s.logRequests, securityHeaders, s.crossOriginProtection, limitBody)
+	root.Use(withRequestID, s.recoverPanics, s.logRequests, s.metrics.instrument, securityHeaders, s.crossOriginProtection, limitBody)
 	if s.base == "/" {
 		root.Mount("/", app)
 	} else {

@@ -38,14 +38,17 @@ type Main struct {
 	Sessions *session.Manager
 	HTTP     *http.Server
 
-	ln       net.Listener
-	stopDemo chan struct{} // closed by Close to stop restoreDemo
-	demoDone chan struct{} // closed when restoreDemo has returned
+	stderr      io.Writer
+	Metrics     *web.Metrics
+	metricsHTTP *http.Server
+	ln          net.Listener
+	stopDemo    chan struct{} // closed by Close to stop restoreDemo
+	demoDone    chan struct{} // closed when restoreDemo has returned
 }
 
 // NewMain returns a Main logging to stderr as text.
 func NewMain(stderr io.Writer) *Main {
-	return &Main{Logger: slog.New(slog.NewTextHandler(stderr, nil))}
+	return &Main{stderr: stderr, Logger: slog.New(web.LogHandler(slog.NewTextHandler(stderr, nil)))}
 }
 
 // ParseFlags loads the configuration from env and args.
@@ -55,6 +58,11 @@ func (m *Main) ParseFlags(env, args []string, stderr io.Writer) error {
 		return err
 	}
 	m.Config = cfg
+	var h slog.Handler = slog.NewTextHandler(m.stderr, nil)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(m.stderr, nil)
+	}
+	m.Logger = slog.New(web.LogHandler(h))
 	return nil
 }
 
@@ -65,13 +73,20 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	hashKey, blockKey := m.cookieKeys()
-	m.Sessions = session.NewManager(session.Config{
+	var sessions *session.Manager
+	m.Metrics = web.NewMetrics(func() session.Stats { return sessions.Stats() })
+	for i := range upstreams {
+		upstreams[i].Options.Observe = m.Metrics.ObservePOP3
+	}
+	sessions = session.NewManager(session.Config{
 		CookiePath:  m.Config.BasePath,
 		HashKey:     hashKey,
 		BlockKey:    blockKey,
 		IdleTimeout: m.Config.IdleTimeout,
 		Logger:      m.Logger,
+		Committed:   m.Metrics.Committed,
 	})
+	m.Sessions = sessions
 	handler := web.NewServer(web.Config{
 		BasePath:  m.Config.BasePath,
 		Upstreams: upstreams,
@@ -80,6 +95,8 @@ func (m *Main) Run(ctx context.Context) error {
 
 		TrustedProxies: m.Config.TrustedProxies,
 		AnyServer:      m.anyServer(),
+		Metrics:        m.Metrics,
+		ServeMetrics:   m.Config.MetricsListen == "",
 	}, m.Sessions)
 	m.ln, err = net.Listen("tcp", m.Config.Listen)
 	if err != nil {
@@ -98,6 +115,16 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Logger.Error("http server stopped", "error", err)
 		}
 	}()
+	if m.Config.MetricsListen != "" {
+		mln, err := net.Listen("tcp", m.Config.MetricsListen)
+		if err != nil {
+			return fmt.Errorf("POPGATE_METRICS_LISTEN: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Metrics.Handler())
+		m.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+		go m.metricsHTTP.Serve(mln)
+	}
 	if m.Demo != nil {
 		m.stopDemo = make(chan struct{})
 		m.demoDone = make(chan struct{})
@@ -152,11 +179,18 @@ func (m *Main) URL() string {
 // Close stops accepting requests, lets those in flight finish, then signs
 // every session out: pending deletions are applied and committed.
 func (m *Main) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	timeout := m.Config.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = shutdownTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var errs []error
 	if m.HTTP != nil {
 		errs = append(errs, m.HTTP.Shutdown(ctx))
+	}
+	if m.metricsHTTP != nil {
+		errs = append(errs, m.metricsHTTP.Close())
 	}
 	if m.Sessions != nil {
 		errs = append(errs, m.Sessions.Close(ctx))

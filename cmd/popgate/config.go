@@ -36,6 +36,16 @@ type Config struct {
 	// (POPGATE_ALLOWED_NETWORKS, --allowed-networks).
 	AllowAnyServer  bool
 	AllowedNetworks []netip.Prefix
+	// LogFormat is "text" or "json" (POPGATE_LOG_FORMAT, --log-format).
+	LogFormat string
+	// MetricsListen, when set, serves /metrics on an address of its own
+	// instead of under the base path (POPGATE_METRICS_LISTEN,
+	// --metrics-listen).
+	MetricsListen string
+	// ShutdownTimeout bounds a graceful stop: requests in flight finish,
+	// then every session is signed out (POPGATE_SHUTDOWN_TIMEOUT,
+	// --shutdown-timeout).
+	ShutdownTimeout time.Duration
 
 	// RootCAs holds the system pool plus CAFile's certificates, filled by
 	// Validate.
@@ -80,6 +90,9 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	base := fs.String("base-path", "", "path popgate is served under behind a proxy, e.g. /mail/ (POPGATE_BASE_PATH)")
 	anyServer := fs.Bool("allow-any-server", false, "let users sign in to any POP3 server they name, never to private addresses unless allowed (POPGATE_ALLOW_ANY_SERVER)")
 	allowedNets := fs.String("allowed-networks", "", "comma-separated CIDRs that user-named servers may be in although private (POPGATE_ALLOWED_NETWORKS)")
+	logFormat := fs.String("log-format", "", "text or json (POPGATE_LOG_FORMAT, default text)")
+	metricsListen := fs.String("metrics-listen", "", "serve /metrics on this address instead of under the base path (POPGATE_METRICS_LISTEN)")
+	shutdown := fs.String("shutdown-timeout", "", "how long a graceful stop may take, e.g. 30s (POPGATE_SHUTDOWN_TIMEOUT)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (POPGATE_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -175,6 +188,30 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 		if cfg.BasePath == "//" {
 			cfg.BasePath = "/"
 		}
+	}
+	formatValue, formatSource := pick("log-format", *logFormat, "POPGATE_LOG_FORMAT")
+	switch cfg.LogFormat = strings.ToLower(formatValue); cfg.LogFormat {
+	case "":
+		cfg.LogFormat = "text"
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("%s: %q must be text or json", formatSource, formatValue))
+	}
+	var metricsSource string
+	cfg.MetricsListen, metricsSource = pick("metrics-listen", *metricsListen, "POPGATE_METRICS_LISTEN")
+	if cfg.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(cfg.MetricsListen); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not host:port", metricsSource, cfg.MetricsListen))
+		}
+	}
+	shutdownValue, shutdownSource := pick("shutdown-timeout", *shutdown, "POPGATE_SHUTDOWN_TIMEOUT")
+	cfg.ShutdownTimeout = 30 * time.Second
+	if shutdownValue != "" {
+		d, err := time.ParseDuration(shutdownValue)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			errs = append(errs, fmt.Errorf("%s: %q must be a duration between 1s and 10m", shutdownSource, shutdownValue))
+		}
+		cfg.ShutdownTimeout = d
 	}
 	proxyValue, proxySource := pick("trusted-proxies", *proxies, "POPGATE_TRUSTED_PROXIES")
 	cfg.TrustedProxies, err = parsePrefixes(proxyValue, proxySource)

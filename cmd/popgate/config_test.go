@@ -73,6 +73,9 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad demo", env: []string{"POPGATE_DEMO=maybe"}, wantErr: "POPGATE_DEMO"},
 		{name: "missing CA file", env: []string{"POPGATE_DEMO=1", "POPGATE_CA_FILE=/nonexistent.pem"}, wantErr: "POPGATE_CA_FILE"},
 		{name: "bad allowed network", env: []string{"POPGATE_ALLOW_ANY_SERVER=true", "POPGATE_ALLOWED_NETWORKS=lan"}, wantErr: "POPGATE_ALLOWED_NETWORKS"},
+		{name: "bad log format", env: []string{"POPGATE_DEMO=1", "POPGATE_LOG_FORMAT=xml"}, wantErr: "POPGATE_LOG_FORMAT"},
+		{name: "bad metrics listen", env: []string{"POPGATE_DEMO=1", "POPGATE_METRICS_LISTEN=9090"}, wantErr: "POPGATE_METRICS_LISTEN"},
+		{name: "bad shutdown timeout", env: []string{"POPGATE_DEMO=1", "POPGATE_SHUTDOWN_TIMEOUT=0"}, wantErr: "POPGATE_SHUTDOWN_TIMEOUT"},
 		{name: "bad proxy", env: []string{"POPGATE_DEMO=1", "POPGATE_TRUSTED_PROXIES=10.0.0.0/8,nginx"}, wantErr: "POPGATE_TRUSTED_PROXIES"},
 		{name: "bad base path", env: []string{"POPGATE_DEMO=1", "POPGATE_BASE_PATH=//evil"}, wantErr: "POPGATE_BASE_PATH"},
 	}

@@ -1,0 +1,108 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"popgate/session"
+)
+
+// Metrics are popgate's Prometheus metrics. Build them with NewMetrics; the
+// methods are safe for concurrent use, and a nil *Metrics records nothing.
+type Metrics struct {
+	reg         *prometheus.Registry
+	signIns     *prometheus.CounterVec
+	pop3        *prometheus.HistogramVec
+	http        *prometheus.HistogramVec
+	deletions   prometheus.Counter
+	sessionsNow func() session.Stats
+}
+
+// NewMetrics registers the metrics, with stats read at each scrape for the
+// session and connection gauges, and the Go and process collectors.
+func NewMetrics(stats func() session.Stats) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		signIns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "popgate_signins_total", Help: "Sign-in attempts by outcome.",
+		}, []string{"outcome"}),
+		pop3: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "popgate_pop3_command_duration_seconds", Help: "POP3 exchanges by command, until the reply was read.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"command", "result"}),
+		http: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "popgate_http_request_duration_seconds", Help: "HTTP requests by route.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method", "code"}),
+		deletions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "popgate_deletions_committed_total", Help: "Messages removed by QUIT at sign-out, idle expiry or shutdown.",
+		}),
+		sessionsNow: stats,
+	}
+	m.reg.MustRegister(m.signIns, m.pop3, m.http, m.deletions,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "popgate_sessions", Help: "Signed-in sessions."},
+			func() float64 { return float64(m.sessionsNow().Sessions) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "popgate_pop3_connections", Help: "Open POP3 connections."},
+			func() float64 { return float64(m.sessionsNow().Conns) }),
+		prometheus.NewGoCollector(),
+		prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// ObservePOP3 records one POP3 exchange; it fits pop3.Options.Observe.
+func (m *Metrics) ObservePOP3(command string, d time.Duration, err error) {
+	if m == nil {
+		return
+	}
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.pop3.WithLabelValues(command, result).Observe(d.Seconds())
+}
+
+// Committed counts deletions committed; it fits session.Config.Committed.
+func (m *Metrics) Committed(n int) {
+	if m != nil {
+		m.deletions.Add(float64(n))
+	}
+}
+
+func (m *Metrics) signIn(outcome string) {
+	if m != nil {
+		m.signIns.WithLabelValues(outcome).Inc()
+	}
+}
+
+// instrument records each request's duration under its route pattern,
+// never the raw path (UIDs would make the label set unbounded).
+func (m *Metrics) instrument(next http.Handler) http.Handler {
+	if m == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		route := "unmatched"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		m.http.WithLabelValues(route, r.Method, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+	})
+}
