@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"popgate/session"
@@ -49,8 +50,8 @@ func NewMetrics(stats func() session.Stats) *Metrics {
 			func() float64 { return float64(m.sessionsNow().Sessions) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "popgate_pop3_connections", Help: "Open POP3 connections."},
 			func() float64 { return float64(m.sessionsNow().Conns) }),
-		prometheus.NewGoCollector(),
-		prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m
 }
