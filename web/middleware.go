@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -50,7 +51,17 @@ func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errCrossOrigin)
 	}))
-	return cop.Handler(next)
+	protected := cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Browsers without Sec-Fetch-Site are checked by Origin against
+		// Host; behind a proxy that rewrites Host, the host the browser
+		// used comes in X-Forwarded-Host, believed from trusted proxies only.
+		if fwd := r.Header.Get("X-Forwarded-Host"); fwd != "" && s.trusted(remoteAddr(r)) {
+			host, _, _ := strings.Cut(fwd, ",")
+			r.Host = strings.TrimSpace(host)
+		}
+		protected.ServeHTTP(w, r)
+	})
 }
 
 // limitBody caps request bodies: popgate's forms are small.

@@ -304,3 +304,52 @@ func newJar() http.CookieJar {
 	jar, _ := cookiejar.New(nil)
 	return jar
 }
+
+// TestForwardedHost: a browser without Sec-Fetch-Site is checked by Origin
+// against the host it used, which a trusted proxy passes in
+// X-Forwarded-Host; an untrusted peer cannot use that header to pass.
+func TestForwardedHost(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    int
+	}{
+		{"trusted proxy", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, http.StatusUnauthorized},
+		{"untrusted peer", nil, http.StatusForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := pop3test.NewServer(t, nil)
+			ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{TrustedProxies: tc.trusted})
+			h := http.Header{"Origin": {"https://mail.example.com"}, "X-Forwarded-Host": {"mail.example.com"}}
+			if got := postLogin(t, noRedirects(), ts.URL+"/", url.Values{"username": {"a"}, "password": {"b"}}, h).StatusCode; got != tc.want {
+				t.Errorf("sign-in with Origin of the forwarded host = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestUntrustedCertificate: a server whose certificate does not verify
+// never sees the password, and the user is told why.
+func TestUntrustedCertificate(t *testing.T) {
+	srv := pop3test.NewServer(t, nil)
+	srv.AddMailbox("alice", "pw")
+	logs := &lockedBuffer{}
+	m := session.NewManager(session.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	t.Cleanup(func() { m.Close(t.Context()) })
+	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.TLSAddr(), Options: pop3.Options{Security: pop3.SecurityTLS}}
+	ts := httptest.NewServer(web.NewServer(web.Config{Upstreams: []session.Upstream{up}}, m))
+	t.Cleanup(ts.Close)
+	resp, err := http.PostForm(ts.URL+"/login", url.Values{"username": {"alice"}, "password": {"pw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body.String(), "certificate could not be verified") {
+		t.Errorf("sign-in to an untrusted server = %d:\n%s", resp.StatusCode, body.String())
+	}
+	if srv.Logins() != 0 {
+		t.Errorf("the server saw %d sign-ins", srv.Logins())
+	}
+}
