@@ -111,6 +111,7 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 
 	var cfg Config
 	var errs []error
+	var err error
 	cfg.Listen, _ = pick("listen", *listen, "POPGATE_LISTEN")
 	if cfg.Listen == "" {
 		cfg.Listen = ":8080"
@@ -136,31 +137,20 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	}
 
 	demoValue, demoSource := pick("demo", strconv.FormatBool(*demo), "POPGATE_DEMO")
-	if demoValue != "" {
-		v, err := strconv.ParseBool(demoValue)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not true or false", demoSource, demoValue))
-		}
-		cfg.Demo = v
-	}
+	cfg.Demo, err = parseBool(demoValue, demoSource)
+	errs = append(errs, err)
 	anyValue, anySource := pick("allow-any-server", strconv.FormatBool(*anyServer), "POPGATE_ALLOW_ANY_SERVER")
-	if anyValue != "" {
-		v, err := strconv.ParseBool(anyValue)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not true or false", anySource, anyValue))
-		}
-		cfg.AllowAnyServer = v
-	}
+	cfg.AllowAnyServer, err = parseBool(anyValue, anySource)
+	errs = append(errs, err)
 	if len(cfg.Servers) == 0 && !cfg.Demo && !cfg.AllowAnyServer {
 		errs = append(errs, errors.New("POPGATE_SERVERS / --server: no POP3 server configured (or use --demo)"))
 	}
 
 	cfg.CAFile, _ = pick("ca-file", *caFile, "POPGATE_CA_FILE")
-	pool, err := loadRootCAs(cfg.CAFile)
+	cfg.RootCAs, err = loadRootCAs(cfg.CAFile)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("POPGATE_CA_FILE / --ca-file: %w", err))
 	}
-	cfg.RootCAs = pool
 
 	var keySource string
 	cfg.SessionKey, keySource = pick("session-key", *key, "POPGATE_SESSION_KEY")
@@ -169,14 +159,8 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	}
 
 	idleValue, idleSource := pick("idle-timeout", *idle, "POPGATE_IDLE_TIMEOUT")
-	cfg.IdleTimeout = 30 * time.Minute
-	if idleValue != "" {
-		d, err := time.ParseDuration(idleValue)
-		if err != nil || d < time.Minute || d > 24*time.Hour {
-			errs = append(errs, fmt.Errorf("%s: %q must be a duration between 1m and 24h, such as 30m", idleSource, idleValue))
-		}
-		cfg.IdleTimeout = d
-	}
+	cfg.IdleTimeout, err = parseDuration(idleValue, idleSource, 30*time.Minute, time.Minute, 24*time.Hour)
+	errs = append(errs, err)
 
 	baseValue, baseSource := pick("base-path", *base, "POPGATE_BASE_PATH")
 	cfg.BasePath = "/"
@@ -205,14 +189,8 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 		}
 	}
 	shutdownValue, shutdownSource := pick("shutdown-timeout", *shutdown, "POPGATE_SHUTDOWN_TIMEOUT")
-	cfg.ShutdownTimeout = 30 * time.Second
-	if shutdownValue != "" {
-		d, err := time.ParseDuration(shutdownValue)
-		if err != nil || d < time.Second || d > 10*time.Minute {
-			errs = append(errs, fmt.Errorf("%s: %q must be a duration between 1s and 10m", shutdownSource, shutdownValue))
-		}
-		cfg.ShutdownTimeout = d
-	}
+	cfg.ShutdownTimeout, err = parseDuration(shutdownValue, shutdownSource, 30*time.Second, time.Second, 10*time.Minute)
+	errs = append(errs, err)
 	proxyValue, proxySource := pick("trusted-proxies", *proxies, "POPGATE_TRUSTED_PROXIES")
 	cfg.TrustedProxies, err = parsePrefixes(proxyValue, proxySource)
 	errs = append(errs, err)
@@ -220,6 +198,30 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	cfg.AllowedNetworks, err = parsePrefixes(netsValue, netsSource)
 	errs = append(errs, err)
 	return cfg, errors.Join(errs...)
+}
+
+// parseBool reads a true/false setting; empty is false.
+func parseBool(value, source string) (bool, error) {
+	if value == "" {
+		return false, nil
+	}
+	v, err := strconv.ParseBool(value)
+	if err != nil {
+		return false, fmt.Errorf("%s: %q is not true or false", source, value)
+	}
+	return v, nil
+}
+
+// parseDuration reads a duration setting within [lo, hi]; empty is def.
+func parseDuration(value, source string, def, lo, hi time.Duration) (time.Duration, error) {
+	if value == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(value)
+	if err != nil || d < lo || d > hi {
+		return def, fmt.Errorf("%s: %q must be a duration between %v and %v", source, value, lo, hi)
+	}
+	return d, nil
 }
 
 // parsePrefixes reads a comma-separated list of addresses and CIDRs.
