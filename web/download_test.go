@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -40,7 +39,7 @@ func TestHostileFilenames(t *testing.T) {
 	ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{})
 	c := noRedirects()
 	c.Jar = newJar()
-	postLogin(t, c, ts.URL+"/", url.Values{"username": {"alice"}, "password": {"pw"}}, nil)
+	signIn(t, c, ts.URL+"/")
 	uid := srv.UIDs("alice")[0]
 	for i := range parts {
 		path := fmt.Sprintf("%d", i+2)

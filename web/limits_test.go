@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -52,7 +51,7 @@ func TestResourceLimits(t *testing.T) {
 	ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{})
 	c := noRedirects()
 	c.Jar = newJar()
-	postLogin(t, c, ts.URL+"/", url.Values{"username": {"alice"}, "password": {"pw"}}, nil)
+	signIn(t, c, ts.URL+"/")
 	if resp, _ := get(t, c, ts.URL+"/"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("inbox = %d", resp.StatusCode)
 	}

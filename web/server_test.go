@@ -41,11 +41,7 @@ func newTestApp(t *testing.T, base string) (*httptest.Server, *http.Client, stri
 
 func signIn(t *testing.T, c *http.Client, app string) {
 	t.Helper()
-	resp, err := c.PostForm(app+"login", url.Values{"username": {"alice"}, "password": {"pw"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := postLogin(t, c, app, url.Values{"username": {"alice"}, "password": {"pw"}}, nil)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("POST login = %d, want 303", resp.StatusCode)
 	}

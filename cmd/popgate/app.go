@@ -41,6 +41,7 @@ type Main struct {
 	stderr      io.Writer
 	Metrics     *web.Metrics
 	metricsHTTP *http.Server
+	metricsAddr string // where metricsHTTP listens
 	ln          net.Listener
 	stopDemo    chan struct{} // closed by Close to stop restoreDemo
 	demoDone    chan struct{} // closed when restoreDemo has returned
@@ -123,6 +124,7 @@ func (m *Main) Run(ctx context.Context) error {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Metrics.Handler())
 		m.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+		m.metricsAddr = mln.Addr().String()
 		go m.metricsHTTP.Serve(mln)
 	}
 	if m.Demo != nil {

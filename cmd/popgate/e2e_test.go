@@ -195,13 +195,16 @@ func TestLoginDelay(t *testing.T) {
 // TestDeletionSurvivesDrops drops the POP3 connection before, during and
 // after a DELE: the deletion still holds, and sign-out removes exactly it.
 func TestDeletionSurvivesDrops(t *testing.T) {
-	for _, fault := range []pop3test.Fault{
-		{Command: "DELE", Action: pop3test.FaultDrop},
-		{Command: "DELE", Action: pop3test.FaultDropMidResponse},
-		{Command: "STAT", Action: pop3test.FaultDrop},
-		{Command: "NOOP", Action: pop3test.FaultDrop, Times: -1},
+	for _, tc := range []struct {
+		name          string
+		duringDelete  *pop3test.Fault // fires on the DELE itself
+		afterDeletion bool            // the next command after DELE drops
+	}{
+		{name: "before DELE", duringDelete: &pop3test.Fault{Command: "DELE", Action: pop3test.FaultDrop}},
+		{name: "during DELE", duringDelete: &pop3test.Fault{Command: "DELE", Action: pop3test.FaultDropMidResponse}},
+		{name: "after DELE", afterDeletion: true},
 	} {
-		t.Run(fmt.Sprintf("%s %d", fault.Command, fault.Action), func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			srv := pop3test.NewServer(t, nil)
 			srv.AddMailbox("alice", "pw", journeyMessages()[:5]...)
 			m := startMain(t, "POPGATE_SERVERS=pop3+insecure://"+srv.Addr())
@@ -209,12 +212,21 @@ func TestDeletionSurvivesDrops(t *testing.T) {
 			b.post("login", url.Values{"username": {"alice"}, "password": {"pw"}}, http.StatusSeeOther)
 			_, data := b.get("", http.StatusOK)
 			uids := inboxUIDs(t, data)
-			srv.SetFault(fault)
+			if tc.duringDelete != nil {
+				srv.SetFault(*tc.duringDelete)
+			}
 			resp, _ := b.do("POST", messagePath(uids[0])+"/delete", url.Values{}, nil)
 			if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusServiceUnavailable {
 				t.Fatalf("delete = %d", resp.StatusCode)
 			}
-			srv.SetFault()
+			if tc.afterDeletion {
+				// Any command drops the connection: reading another message.
+				srv.SetFault(pop3test.Fault{Action: pop3test.FaultDrop})
+				b.do("GET", messagePath(uids[1])+"/raw", nil, nil)
+			}
+			if n := srv.PendingFaults(); n != 0 {
+				t.Fatalf("the fault never fired (%d pending)", n)
+			}
 			_, data = b.get("", http.StatusOK)
 			if got := inboxUIDs(t, data); len(got) != 4 || got[0] == uids[0] {
 				t.Errorf("after the drop the inbox lists %v, want %s gone", got, uids[0])
@@ -224,8 +236,11 @@ func TestDeletionSurvivesDrops(t *testing.T) {
 			}
 			_, data = b.post("logout", nil, http.StatusOK)
 			left := srv.Mailbox("alice")
-			if len(left) != 4 || bytes.Contains(left[len(left)-1], []byte("Subject: Message 5\r\n")) {
+			if len(left) != 4 || bytes.Contains(bytes.Join(left, nil), []byte("Subject: Message 5\r\n")) {
 				t.Errorf("after sign-out the server holds %d messages, want the 4 not deleted\n%s", len(left), excerpt(data))
+			}
+			if srv.ConnCount() < 2 {
+				t.Errorf("no reconnect happened (%d connections)", srv.ConnCount())
 			}
 		})
 	}

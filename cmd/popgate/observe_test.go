@@ -49,6 +49,10 @@ func TestMetrics(t *testing.T) {
 func TestMetricsListener(t *testing.T) {
 	m := startMain(t, "POPGATE_DEMO=1", "POPGATE_METRICS_LISTEN=127.0.0.1:0")
 	newBrowser(t, m.URL()).get("metrics", http.StatusNotFound)
+	_, data := newBrowser(t, "http://"+m.metricsAddr+"/").get("metrics", http.StatusOK)
+	if !bytes.Contains(data, []byte("popgate_sessions 0")) {
+		t.Errorf("metrics listener serves no popgate metrics:\n%s", excerpt(data))
+	}
 }
 
 // TestReadyz: ready while the POP3 server greets, not once it is gone.
