@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"popgate/web/mailview"
 )
@@ -16,12 +17,21 @@ const bodyCSP = "sandbox allow-popups allow-popups-to-escape-sandbox; default-sr
 // body, for the sandboxed frame only.
 func (s *Server) handleMessageBody(w http.ResponseWriter, r *http.Request) {
 	remote := r.URL.Query().Get("remote") == "1"
-	msg, err := readMessage(r, sessionFrom(r), uidParam(r), mailview.Options{AllowRemote: remote})
-	if err != nil {
-		s.renderError(w, r, err)
-		return
+	sess, uid := sessionFrom(r), uidParam(r)
+	html, cached := "", false
+	if !remote {
+		// Usually the message page parsed this a moment ago.
+		html, cached = s.bodies.get(sess.ID(), uid, time.Now())
 	}
-	if msg.HTML == "" {
+	if !cached {
+		msg, err := readMessage(r, sess, uid, mailview.Options{AllowRemote: remote})
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		html = msg.HTML
+	}
+	if html == "" {
 		s.renderError(w, r, errNotFound)
 		return
 	}
@@ -34,5 +44,5 @@ func (s *Server) handleMessageBody(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(msg.HTML))
+	w.Write([]byte(html))
 }

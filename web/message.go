@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -81,6 +82,7 @@ func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
 			p.HTMLFrameSrc += "?remote=1"
 		}
 		p.Text = nil
+		s.bodies.put(sess.ID(), uid, msg.HTML, time.Now())
 		if msg.RemoteBlocked && !remote {
 			p.RemoteBlocked = true
 			p.RemoteHref = s.messageURL(uid, "?remote=1")

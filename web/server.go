@@ -59,6 +59,7 @@ type Server struct {
 	anyServer      *AnyServer
 	metrics        *Metrics
 	ready          readiness
+	bodies         bodyCache
 }
 
 // NewServer returns a Server over sessions. It performs no I/O.

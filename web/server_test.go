@@ -156,3 +156,35 @@ func TestForgedPosts(t *testing.T) {
 		t.Errorf("sign-in to an unlisted server = %d, want 400", resp.StatusCode)
 	}
 }
+
+// TestHTMLMessageOneRetr: the message page and the frame it embeds share
+// one RETR; only remote content, asked for later, fetches again.
+func TestHTMLMessageOneRetr(t *testing.T) {
+	srv := pop3test.NewServer(t, nil)
+	srv.AddMailbox("alice", "pw", hostileMessage)
+	ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{})
+	c := noRedirects()
+	c.Jar = newJar()
+	signIn(t, c, ts.URL+"/")
+	uid := srv.UIDs("alice")[0]
+	retrs := func() int {
+		n := 0
+		for _, cmd := range srv.Commands() {
+			if strings.HasPrefix(cmd, "RETR") {
+				n++
+			}
+		}
+		return n
+	}
+	get(t, c, ts.URL+"/message/"+uid)
+	if resp, body := get(t, c, ts.URL+"/message/"+uid+"/body"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Hi") {
+		t.Fatalf("frame = %d %q", resp.StatusCode, body)
+	}
+	if got := retrs(); got != 1 {
+		t.Errorf("page and frame sent %d RETR, want 1", got)
+	}
+	get(t, c, ts.URL+"/message/"+uid+"/body?remote=1")
+	if got := retrs(); got != 2 {
+		t.Errorf("frame with remote content sent %d RETR in all, want 2", got)
+	}
+}
