@@ -19,16 +19,18 @@ func TestDependencyRule(t *testing.T) {
 		"static":                {},
 		"templates":             {"static"},
 		"session":               {"pop3"},
-		"web":                   {"session", "pop3", "templates", "static", "web/mailview"},
+		"session/readstate":     {},
+		"web":                   {"session", "session/readstate", "pop3", "templates", "static", "web/mailview"},
 		"web/mailview":          {},
 		"cmd/popgate/demo":      {},
 	}
 	forbiddenThirdParty := map[string][]string{
-		"pop3":          {"github.com/", "golang.org/x/"},
-		"pop3/pop3test": {"github.com/", "golang.org/x/"},
-		"static":        {"github.com/", "golang.org/x/"},
-		"session":       {"github.com/go-chi/", "github.com/emersion/", "github.com/a-h/"},
-		"templates":     {"github.com/emersion/", "github.com/go-chi/", "net/http"},
+		"pop3":              {"github.com/", "golang.org/x/"},
+		"pop3/pop3test":     {"github.com/", "golang.org/x/"},
+		"static":            {"github.com/", "golang.org/x/"},
+		"session":           {"github.com/go-chi/", "github.com/emersion/", "github.com/a-h/"},
+		"session/readstate": {"github.com/go-chi/", "github.com/emersion/", "github.com/a-h/", "github.com/gorilla/"},
+		"templates":         {"github.com/emersion/", "github.com/go-chi/", "net/http"},
 	}
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
