@@ -1,6 +1,6 @@
-// Package static holds popgate's stylesheet and icons, embedded in the
-// binary, and serves them under content-hashed URLs so browsers may cache
-// them for a year.
+// Package static holds popgate's stylesheet, icons and keyboard-shortcut
+// script, embedded in the binary, and serves them under content-hashed
+// URLs so browsers may cache them for a year.
 //
 // Every asset shares one hash, computed at startup over all embedded files.
 // That lets the stylesheet refer to the icons with relative URLs
@@ -24,7 +24,7 @@ import (
 	"time"
 )
 
-//go:embed css/*.css icons/*.svg
+//go:embed css/*.css icons/*.svg js/*.js
 var files embed.FS
 
 // prefix is the path under which Handler serves assets and Path builds
@@ -37,6 +37,7 @@ const prefix = "/static/"
 var contentTypes = map[string]string{
 	".css": "text/css; charset=utf-8",
 	".svg": "image/svg+xml",
+	".js":  "text/javascript; charset=utf-8",
 }
 
 type asset struct {

@@ -180,3 +180,6 @@ func (p MessagePage) backHref() templ.SafeURL {
 	}
 	return href(p.BackHref)
 }
+
+// joinComma lists words: "PLAIN, LOGIN".
+func joinComma(words []string) string { return strings.Join(words, ", ") }

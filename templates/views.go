@@ -98,6 +98,14 @@ type InboxPage struct {
 	// Notice is a warning about the server, e.g. that it deletes mail once
 	// read (EXPIRE 0); "" for none.
 	Notice string
+	// Unread is the number of unread messages in the whole snapshot.
+	Unread int
+	// AllSelected renders every checkbox of the page checked (the page was
+	// asked for with "select=all", which works without script).
+	// SelectAllHref and SelectNoneHref are the links that select every
+	// message of this page and none; they already include Base.
+	AllSelected                   bool
+	SelectAllHref, SelectNoneHref string
 }
 
 // MessageRow is one message in the inbox list.
@@ -112,12 +120,16 @@ type MessageRow struct {
 	From, FromTitle string
 	// Subject is shown as "(no subject)" when empty.
 	Subject string
-	// DateText is the short date shown; DateTitle the full date tooltip.
-	DateText, DateTitle string
+	// DateText is the short date shown, e.g. "5 min ago"; DateTitle the
+	// full date tooltip; DateISO the machine-readable date (RFC 3339) of
+	// the <time> element, "" when the message has no date.
+	DateText, DateTitle, DateISO string
 	// SizeText is the message size, e.g. "12 KB".
 	SizeText string
 	// HasAttachment shows a paperclip.
 	HasAttachment bool
+	// Unread shows the row in bold with an "Unread" marker.
+	Unread bool
 }
 
 // MessagePage is one message.
@@ -128,8 +140,8 @@ type MessagePage struct {
 	// Subject is shown as "(no subject)" when empty.
 	Subject string
 	// From, To, Cc and DateText are the header lines shown; To and Cc are
-	// left out when empty.
-	From, To, Cc, DateText string
+	// left out when empty. DateISO is DateText for machines (RFC 3339).
+	From, To, Cc, DateText, DateISO string
 	// Text is the plain-text body, one Paragraph per line or paragraph.
 	// It is shown when HTMLFrameSrc is empty.
 	Text []Paragraph
@@ -156,6 +168,9 @@ type MessagePage struct {
 	RawHref string
 	// DeleteAction is the POST target of the Delete button; "" hides it.
 	DeleteAction string
+	// UnreadAction is the POST target of the "Mark as unread" button; ""
+	// hides it.
+	UnreadAction string
 	// BackHref leads back to the inbox page the message was opened from;
 	// "" means Base.
 	BackHref string
@@ -195,6 +210,45 @@ type NestedMessage struct {
 	Subject, From, DateText string
 	Text                    []Paragraph
 	Attachments             []Attachment
+}
+
+// ServerPage describes the signed-in account's mail server: what it
+// supports (its CAPA, RFC 2449) in plain words.
+type ServerPage struct {
+	Meta Meta
+	// Label is the server's name in the admin's list; Address its
+	// host:port.
+	Label, Address string
+	// NoCAPA says the server does not list its capabilities (it predates
+	// RFC 2449); the lists below are then empty.
+	NoCAPA bool
+	// Features are the capabilities popgate knows, supported or not.
+	Features []Feature
+	// SASL are the sign-in mechanisms offered, e.g. "PLAIN".
+	SASL []string
+	// Implementation is the server software as it names itself, "" when
+	// it does not say.
+	Implementation string
+	// LoginDelay and Expire are sentences about the server's LOGIN-DELAY
+	// and EXPIRE, "" when it announces none.
+	LoginDelay, Expire string
+	// ExpireWarning is shown prominently when the server may delete mail
+	// once read (EXPIRE 0); "" for none.
+	ExpireWarning string
+	// Other lists further capabilities as the server sent them.
+	Other []string
+	// SyntheticIDs says popgate identifies messages by their headers.
+	SyntheticIDs bool
+}
+
+// Feature is one capability on the server page.
+type Feature struct {
+	// Tag is the capability's name in the protocol, e.g. "UIDL".
+	Tag string
+	// Supported tells whether the server announces it; Text says what that
+	// means for the user.
+	Supported bool
+	Text      string
 }
 
 // LogoutPage confirms that the user signed out.

@@ -21,18 +21,30 @@ func displayName(s mailview.Summary) string {
 	return "(unknown sender)"
 }
 
-// shortDate shows a time of day for today, a month and day this year, a
-// full date before that.
+// shortDate is an inbox row's date, relative for recent mail: "Just now",
+// "5 min ago", the time of day for today, "Yesterday 14:03", the weekday
+// and time within the last week, "2 Jan" this year, "2 Jan 2006" before.
+// A date ahead of now (a sender's wrong clock) gets the absolute forms.
 func shortDate(t, now time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	t = t.In(now.Location())
+	age := now.Sub(t)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	switch {
+	case age >= 0 && age < time.Minute:
+		return "Just now"
+	case age >= 0 && age < time.Hour:
+		return fmt.Sprintf("%d min ago", int(age/time.Minute))
 	case sameDay(t, now):
 		return t.Format("15:04")
+	case age > 0 && sameDay(t, today.AddDate(0, 0, -1)):
+		return "Yesterday " + t.Format("15:04")
+	case age > 0 && !t.Before(today.AddDate(0, 0, -6)):
+		return t.Format("Mon 15:04")
 	case t.Year() == now.Year():
-		return t.Format("Jan 2")
+		return t.Format("2 Jan")
 	}
 	return t.Format("2 Jan 2006")
 }
@@ -49,15 +61,27 @@ func fullDate(t time.Time) string {
 	return t.Format("Mon, 2 Jan 2006 15:04 -0700")
 }
 
-// humanSize shows octets as B, KB or MB.
+// isoDate is the machine-readable date of a <time datetime>.
+func isoDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339)
+}
+
+// humanSize shows octets as B, KB, MB or GB (powers of 1000, as LIST
+// counts octets), rounding so that 999,600 octets read "1 MB", not
+// "1000 KB".
 func humanSize(n int64) string {
 	switch {
 	case n < 1000:
-		return fmt.Sprintf("%d B", n)
-	case n < 1000*1000:
+		return fmt.Sprintf("%d B", max(n, 0))
+	case n < 999_500:
 		return fmt.Sprintf("%d KB", (n+500)/1000)
+	case n < 999_950_000:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/1e6), ".0") + " MB"
 	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/1e6), ".0") + " MB"
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/1e9), ".0") + " GB"
 }
 
 // addressList renders addresses for a header line.

@@ -14,7 +14,9 @@ import (
 // pageSize is how many messages an inbox page lists.
 const pageSize = 50
 
-// handleInbox handles GET /: the snapshot newest first, 50 a page.
+// handleInbox handles GET /: the snapshot newest first, 50 a page
+// ("?page=n"), unread ones marked; "&select=all" renders every checkbox of
+// the page checked, so that selecting all needs no script.
 func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 	sess := sessionFrom(r)
 	ctx := r.Context()
@@ -43,28 +45,39 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 	for _, m := range msgs {
 		sizes[m.UID] = m.Size
 	}
+	read, readOK := s.readSet(r, sess, msgs)
+	unread := 0
+	for _, m := range msgs {
+		if readOK && !read[m.UID] {
+			unread++
+		}
+	}
 
 	now := time.Now()
 	p := templates.InboxPage{
-		Meta:         s.meta(r, "Inbox"),
-		Total:        len(msgs),
-		Page:         page,
-		Pages:        pages,
-		Pending:      len(sess.Pending()),
-		Snapshot:     sess.SnapshotTime(),
-		SnapshotText: "as of " + sess.SnapshotTime().Local().Format("15:04"),
-		SyntheticIDs: sess.SyntheticIDs(),
-		Notice:       expireNotice(sess.Capabilities()),
+		Meta:           s.meta(r, "Inbox"),
+		Total:          len(msgs),
+		Page:           page,
+		Pages:          pages,
+		Pending:        len(sess.Pending()),
+		Snapshot:       sess.SnapshotTime(),
+		SnapshotText:   "as of " + sess.SnapshotTime().Local().Format("15:04"),
+		SyntheticIDs:   sess.SyntheticIDs(),
+		Notice:         expireNotice(sess.Capabilities()),
+		Unread:         unread,
+		AllSelected:    r.URL.Query().Get("select") == "all",
+		SelectAllHref:  s.inboxURL(page, "select=all") + "#messages",
+		SelectNoneHref: s.inboxURL(page, "") + "#messages",
 	}
 	p.Meta.Flash, p.Meta.FlashUndo = flash(r)
-	if len(uids) > 0 {
-		p.Meta.Title = fmt.Sprintf("Inbox (%d)", len(msgs))
+	if unread > 0 {
+		p.Meta.Title = fmt.Sprintf("Inbox (%d unread)", unread)
 	}
 	if page > 1 {
-		p.PrevHref = s.url("?page=" + strconv.Itoa(page-1))
+		p.PrevHref = s.inboxURL(page-1, "")
 	}
 	if page < pages {
-		p.NextHref = s.url("?page=" + strconv.Itoa(page+1))
+		p.NextHref = s.inboxURL(page+1, "")
 	}
 	for _, uid := range uids {
 		sum := mailview.Summarize(headers[uid])
@@ -76,6 +89,8 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 			Subject:       sum.Subject,
 			DateText:      shortDate(sum.Date, now),
 			DateTitle:     fullDate(sum.Date),
+			DateISO:       isoDate(sum.Date),
+			Unread:        readOK && !read[uid],
 			SizeText:      humanSize(sizes[uid]),
 			HasAttachment: sum.HasAttachment,
 		})
@@ -100,6 +115,8 @@ func flash(r *http.Request) (text string, undo bool) {
 		return "Deletions undone: every message is back.", false
 	case "refreshed":
 		return "Mailbox refreshed.", false
+	case "unread":
+		return "Message marked as unread.", false
 	}
 	return "", false
 }

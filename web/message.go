@@ -55,6 +55,7 @@ func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.markRead(r, sess, uid)
 	q := r.URL.Query()
 	remote := q.Get("remote") == "1"
 	p := templates.MessagePage{
@@ -65,11 +66,13 @@ func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
 		To:           addressList(msg.To),
 		Cc:           addressList(msg.Cc),
 		DateText:     fullDate(msg.Date),
+		DateISO:      isoDate(msg.Date),
 		Text:         paragraphs(msg.Text),
 		Attachments:  s.attachments(uid, msg.Attachments),
 		Problems:     msg.Problems,
 		RawHref:      s.messageURL(uid, "/raw"),
 		DeleteAction: s.messageURL(uid, "/delete"),
+		UnreadAction: s.messageURL(uid, "/unread"),
 		BackHref:     s.url(""),
 	}
 	if p.Meta.Title == "" {
@@ -114,7 +117,8 @@ func (s *Server) nested(uid string, n *mailview.Message) templates.NestedMessage
 	}
 }
 
-// neighbours links the older and newer messages of the snapshot.
+// neighbours links the older and newer messages of the snapshot, across
+// inbox pages, and leads back to the inbox page that lists the message.
 func (s *Server) neighbours(r *http.Request, sess *session.Session, uid string, p *templates.MessagePage) {
 	msgs, err := sess.Messages(r.Context())
 	if err != nil {
@@ -124,6 +128,7 @@ func (s *Server) neighbours(r *http.Request, sess *session.Session, uid string, 
 		if m.UID != uid {
 			continue
 		}
+		p.BackHref = s.inboxURL(pageOf(msgs, uid), "")
 		if i > 0 {
 			p.PrevHref = s.messageURL(msgs[i-1].UID, "")
 		}
@@ -188,6 +193,7 @@ func (s *Server) renderTooLarge(w http.ResponseWriter, r *http.Request, sess *se
 		s.renderError(w, r, err)
 		return
 	}
+	s.markRead(r, sess, uid)
 	sum := mailview.Summarize(headers[uid])
 	p := templates.MessagePage{
 		Meta:         s.meta(r, sum.Subject),
@@ -198,6 +204,7 @@ func (s *Server) renderTooLarge(w http.ResponseWriter, r *http.Request, sess *se
 		Problems:     []string{"This message is too large to show here (" + humanSize(size) + "). Download it with \"View source\" and open it in a mail program."},
 		RawHref:      s.messageURL(uid, "/raw"),
 		DeleteAction: s.messageURL(uid, "/delete"),
+		UnreadAction: s.messageURL(uid, "/unread"),
 		BackHref:     s.url(""),
 	}
 	if p.Meta.Title == "" {

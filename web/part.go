@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"popgate/web/mailview"
@@ -65,7 +66,7 @@ func (s *Server) finishDownload(w http.ResponseWriter, r *http.Request, out *sta
 		}
 		h := w.Header()
 		h.Del("Content-Disposition")
-		h.Set("Content-Security-Policy", pageCSP)
+		h.Set("Content-Security-Policy", pageCSP(templ.GetNonce(r.Context())))
 		s.renderError(w, r, err)
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"popgate/session"
+	"popgate/session/readstate"
 	"popgate/static"
 )
 
@@ -42,6 +43,10 @@ type Config struct {
 	// SignInsPerIP and SignInsPerAccount cap sign-in attempts in a
 	// ten-minute window (20 and 10 if zero).
 	SignInsPerIP, SignInsPerAccount int
+	// ReadState remembers which messages each account opened; nil keeps
+	// them in memory for the life of the Server. The Server does not
+	// close it.
+	ReadState readstate.Store
 }
 
 // Server serves popgate's pages. Build it with NewServer; it is safe for
@@ -60,6 +65,7 @@ type Server struct {
 	metrics        *Metrics
 	ready          readiness
 	bodies         bodyCache
+	reads          readstate.Store
 }
 
 // NewServer returns a Server over sessions. It performs no I/O.
@@ -75,6 +81,10 @@ func NewServer(cfg Config, sessions *session.Manager) *Server {
 		limiter:        newSignInLimiter(cfg.SignInsPerIP, cfg.SignInsPerAccount),
 		anyServer:      cfg.AnyServer,
 		metrics:        cfg.Metrics,
+		reads:          cfg.ReadState,
+	}
+	if s.reads == nil {
+		s.reads = readstate.NewMemory()
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -114,6 +124,8 @@ func (s *Server) routes(serveMetrics bool) http.Handler {
 		r.Get("/message/{uid}/part/{part}", s.handlePart)
 		r.Get("/message/{uid}/raw", s.handleRaw)
 		r.Post("/message/{uid}/delete", s.handleDeleteOne)
+		r.Post("/message/{uid}/unread", s.handleMarkUnread)
+		r.Get("/server", s.handleServerInfo)
 		r.Post("/delete", s.handleDelete)
 		r.Post("/undo", s.handleUndo)
 		r.Post("/refresh", s.handleRefresh)
