@@ -24,8 +24,8 @@ COPY --from=build /out/etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certi
 COPY --from=build /out/zoneinfo.zip /zoneinfo.zip
 COPY --from=build /out/popgate /popgate
 ENV ZONEINFO=/zoneinfo.zip
-# Numeric, so no /etc/passwd is needed; popgate writes no files, so the
-# root file system can be read-only.
+# Numeric, so no /etc/passwd is needed; popgate writes files only to
+# POPGATE_DATA_DIR (a volume), so the root file system can be read-only.
 USER 65532:65532
 EXPOSE 8080
 # No shell or curl in scratch: the binary probes its own /healthz, reading

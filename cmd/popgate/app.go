@@ -17,6 +17,7 @@ import (
 	"popgate/pop3"
 	"popgate/pop3/pop3test"
 	"popgate/session"
+	"popgate/session/readstate"
 	"popgate/web"
 )
 
@@ -37,6 +38,9 @@ type Main struct {
 	Demo     *pop3test.Server
 	Sessions *session.Manager
 	HTTP     *http.Server
+	// ReadState remembers read messages: in POPGATE_DATA_DIR, or in
+	// memory without one.
+	ReadState readstate.Store
 
 	stderr      io.Writer
 	Metrics     *web.Metrics
@@ -73,6 +77,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.Config.DataDir != "" {
+		store, err := readstate.Open(m.Config.DataDir)
+		if err != nil {
+			return fmt.Errorf("POPGATE_DATA_DIR: %w", err)
+		}
+		m.ReadState = store
+	} else {
+		m.ReadState = readstate.NewMemory()
+	}
 	hashKey, blockKey := m.cookieKeys()
 	var sessions *session.Manager
 	m.Metrics = web.NewMetrics(func() session.Stats { return sessions.Stats() })
@@ -98,6 +111,7 @@ func (m *Main) Run(ctx context.Context) error {
 		AnyServer:      m.anyServer(),
 		Metrics:        m.Metrics,
 		ServeMetrics:   m.Config.MetricsListen == "",
+		ReadState:      m.ReadState,
 	}, m.Sessions)
 	m.ln, err = net.Listen("tcp", m.Config.Listen)
 	if err != nil {
@@ -179,7 +193,8 @@ func (m *Main) URL() string {
 }
 
 // Close stops accepting requests, lets those in flight finish, then signs
-// every session out: pending deletions are applied and committed.
+// every session out (pending deletions are applied and committed) and
+// closes the read-state store.
 func (m *Main) Close() error {
 	timeout := m.Config.ShutdownTimeout
 	if timeout <= 0 {
@@ -196,6 +211,9 @@ func (m *Main) Close() error {
 	}
 	if m.Sessions != nil {
 		errs = append(errs, m.Sessions.Close(ctx))
+	}
+	if m.ReadState != nil {
+		errs = append(errs, m.ReadState.Close())
 	}
 	if m.Demo != nil {
 		if m.stopDemo != nil {

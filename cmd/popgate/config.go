@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,10 @@ type Config struct {
 	// then every session is signed out (POPGATE_SHUTDOWN_TIMEOUT,
 	// --shutdown-timeout).
 	ShutdownTimeout time.Duration
+	// DataDir (POPGATE_DATA_DIR, --data-dir) is where popgate keeps what
+	// outlives a process: which messages each account has read. Empty
+	// keeps that in memory.
+	DataDir string
 
 	// RootCAs holds the system pool plus CAFile's certificates, filled by
 	// Validate.
@@ -93,6 +98,7 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	logFormat := fs.String("log-format", "", "text or json (POPGATE_LOG_FORMAT, default text)")
 	metricsListen := fs.String("metrics-listen", "", "serve /metrics on this address instead of under the base path (POPGATE_METRICS_LISTEN)")
 	shutdown := fs.String("shutdown-timeout", "", "how long a graceful stop may take, e.g. 30s (POPGATE_SHUTDOWN_TIMEOUT)")
+	dataDir := fs.String("data-dir", "", "directory for read/unread marks, created with mode 0700; in memory when unset (POPGATE_DATA_DIR)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (POPGATE_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -194,6 +200,15 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	proxyValue, proxySource := pick("trusted-proxies", *proxies, "POPGATE_TRUSTED_PROXIES")
 	cfg.TrustedProxies, err = parsePrefixes(proxyValue, proxySource)
 	errs = append(errs, err)
+	var dataSource string
+	cfg.DataDir, dataSource = pick("data-dir", *dataDir, "POPGATE_DATA_DIR")
+	if cfg.DataDir != "" && !filepath.IsAbs(cfg.DataDir) {
+		if abs, err := filepath.Abs(cfg.DataDir); err == nil {
+			cfg.DataDir = abs
+		} else {
+			errs = append(errs, fmt.Errorf("%s: %w", dataSource, err))
+		}
+	}
 	netsValue, netsSource := pick("allowed-networks", *allowedNets, "POPGATE_ALLOWED_NETWORKS")
 	cfg.AllowedNetworks, err = parsePrefixes(netsValue, netsSource)
 	errs = append(errs, err)

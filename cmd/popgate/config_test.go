@@ -55,6 +55,23 @@ func TestLoadConfig(t *testing.T) {
 			}
 		},
 	}, {
+		name: "data directory from the environment, made absolute; the flag wins",
+		env:  []string{"POPGATE_DEMO=1", "POPGATE_DATA_DIR=var/popgate"},
+		check: func(t *testing.T, c Config) {
+			if !strings.HasPrefix(c.DataDir, "/") || !strings.HasSuffix(c.DataDir, "/var/popgate") {
+				t.Errorf("DataDir = %q, want an absolute path ending in /var/popgate", c.DataDir)
+			}
+		},
+	}, {
+		name: "data directory flag",
+		env:  []string{"POPGATE_DEMO=1", "POPGATE_DATA_DIR=/nope"},
+		args: []string{"--data-dir", "/srv/popgate"},
+		check: func(t *testing.T, c Config) {
+			if c.DataDir != "/srv/popgate" {
+				t.Errorf("DataDir = %q, want /srv/popgate", c.DataDir)
+			}
+		},
+	}, {
 		name: "demo alone is enough",
 		args: []string{"--demo", "--trusted-proxies", "127.0.0.1, 10.1.2.3/8"},
 		check: func(t *testing.T, c Config) {
