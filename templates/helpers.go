@@ -181,5 +181,26 @@ func (p MessagePage) backHref() templ.SafeURL {
 	return href(p.BackHref)
 }
 
-// joinComma lists words: "PLAIN, LOGIN".
-func joinComma(words []string) string { return strings.Join(words, ", ") }
+// selectHref returns the link that selects every message of the page
+// (all) or none, SelectAllHref or SelectNoneHref when the web layer set
+// them.
+func (p InboxPage) selectHref(all bool) templ.SafeURL {
+	u := p.SelectNoneHref
+	if all {
+		u = p.SelectAllHref
+	}
+	if u != "" {
+		return href(u)
+	}
+	q := []string{}
+	if p.Page > 1 {
+		q = append(q, "page="+strconv.Itoa(p.Page))
+	}
+	if all {
+		q = append(q, "select=all")
+	}
+	if len(q) == 0 {
+		return p.Meta.link("#messages")
+	}
+	return p.Meta.link("?" + strings.Join(q, "&") + "#messages")
+}

@@ -42,9 +42,18 @@ func checkPage(tb testing.TB, doc *goquery.Document, html, base string) {
 	if n := doc.Find("[style]").Length(); n != 0 {
 		tb.Errorf("elements with a style attribute = %d, want 0", n)
 	}
-	if n := doc.Find("style, script").Length(); n != 0 {
-		tb.Errorf("style and script elements = %d, want 0", n)
+	if n := doc.Find("style").Length(); n != 0 {
+		tb.Errorf("style elements = %d, want 0", n)
 	}
+	doc.Find("script").Each(func(_ int, s *goquery.Selection) {
+		src, _ := s.Attr("src")
+		if !strings.HasPrefix(src, base+"static/") || strings.TrimSpace(s.Text()) != "" {
+			tb.Errorf("<script src=%q>%s</script>: want only our own static files, no inline script", src, s.Text())
+		}
+		if _, ok := s.Attr("defer"); !ok {
+			tb.Errorf("<script src=%q> without defer", src)
+		}
+	})
 	if strings.Contains(html, "<script>") {
 		tb.Errorf("page contains an unescaped <script>")
 	}

@@ -217,15 +217,14 @@ type NestedMessage struct {
 type ServerPage struct {
 	Meta Meta
 	// Label is the server's name in the admin's list; Address its
-	// host:port.
-	Label, Address string
+	// host:port; Connection says how it is reached, e.g. "Encrypted (TLS
+	// from the start)".
+	Label, Address, Connection string
 	// NoCAPA says the server does not list its capabilities (it predates
 	// RFC 2449); the lists below are then empty.
 	NoCAPA bool
 	// Features are the capabilities popgate knows, supported or not.
 	Features []Feature
-	// SASL are the sign-in mechanisms offered, e.g. "PLAIN".
-	SASL []string
 	// Implementation is the server software as it names itself, "" when
 	// it does not say.
 	Implementation string
@@ -245,10 +244,11 @@ type ServerPage struct {
 type Feature struct {
 	// Tag is the capability's name in the protocol, e.g. "UIDL".
 	Tag string
-	// Supported tells whether the server announces it; Text says what that
-	// means for the user.
-	Supported bool
-	Text      string
+	// Supported tells whether the server announces it; Unknown that its
+	// absence says little (it is often listed before sign-in only); Text
+	// says what that means for the user.
+	Supported, Unknown bool
+	Text               string
 }
 
 // LogoutPage confirms that the user signed out.

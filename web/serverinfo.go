@@ -24,6 +24,7 @@ func (s *Server) handleServerInfo(w http.ResponseWriter, r *http.Request) {
 	}
 	up := sess.Upstream()
 	p := serverPage(sess.Capabilities())
+	p.Connection = connectionWords(up.Options.Security)
 	p.Meta = s.meta(r, "Mail server")
 	p.Label = up.Label
 	p.Address = up.Addr
@@ -33,17 +34,23 @@ func (s *Server) handleServerInfo(w http.ResponseWriter, r *http.Request) {
 
 // capabilityWords describes the capabilities popgate knows, in the order
 // shown: what it means for the user when the server has it.
-var capabilityWords = []struct{ tag, yes, no string }{
+// Those marked auth are often listed only before sign-in (RFC 2449 lets
+// servers change the list after it), so their absence says little.
+var capabilityWords = []struct {
+	tag, yes, no string
+	auth         bool
+}{
 	{"UIDL", "Gives every message a permanent id, so popgate recognizes messages across sign-ins and remembers which ones you read.",
-		"Gives messages no permanent id: popgate identifies them by their headers instead."},
+		"Gives messages no permanent id: popgate identifies them by their headers instead.", false},
 	{"TOP", "Sends just the headers of a message, so the inbox lists quickly without downloading whole messages.",
-		"Cannot send headers alone: listing the inbox downloads more."},
-	{"PIPELINING", "Accepts several commands at once, so long inboxes load faster.", "Takes one command at a time."},
+		"Cannot send headers alone: listing the inbox downloads more.", false},
+	{"PIPELINING", "Accepts several commands at once, so long inboxes load faster.", "Takes one command at a time.", false},
 	{"RESP-CODES", "Explains its errors with codes, so popgate can tell you why something failed (for example that another program has the mailbox open).",
-		"Gives errors without codes: popgate can only say that something failed."},
-	{"AUTH-RESP-CODE", "Tells a wrong password apart from a problem on its side.", "Does not say why a sign-in failed."},
-	{"STLS", "Can switch a connection to encryption (STARTTLS).", "Does not announce STARTTLS after sign-in."},
-	{"USER", "Accepts sign-in with a user name and password.", "Does not announce password sign-in after sign-in."},
+		"Gives errors without codes: popgate can only say that something failed.", false},
+	{"AUTH-RESP-CODE", "Tells a wrong password apart from a problem on its side.", "Does not say why a sign-in failed.", false},
+	{"STLS", "Can switch a connection to encryption (STARTTLS).", "Not listed after sign-in; many servers list it only before.", true},
+	{"USER", "Accepts sign-in with a user name and password.", "Not listed after sign-in; many servers list it only before.", true},
+	{"SASL", "Offers these sign-in methods: ", "Not listed after sign-in; many servers list it only before.", true},
 }
 
 // serverPage describes caps for the capabilities page. It performs no I/O.
@@ -53,16 +60,18 @@ func serverPage(caps pop3.Capabilities) templates.ServerPage {
 		p.NoCAPA = true
 		return p
 	}
-	known := map[string]bool{"SASL": true, "IMPLEMENTATION": true, "LOGIN-DELAY": true, "EXPIRE": true}
+	known := map[string]bool{"IMPLEMENTATION": true, "LOGIN-DELAY": true, "EXPIRE": true}
 	for _, c := range capabilityWords {
 		known[c.tag] = true
-		f := templates.Feature{Tag: c.tag, Supported: caps.Has(c.tag), Text: c.no}
+		f := templates.Feature{Tag: c.tag, Supported: caps.Has(c.tag), Unknown: c.auth && !caps.Has(c.tag), Text: c.no}
 		if f.Supported {
 			f.Text = c.yes
 		}
+		if c.tag == "SASL" && f.Supported {
+			f.Text += strings.Join(caps.SASL(), ", ") + "."
+		}
 		p.Features = append(p.Features, f)
 	}
-	p.SASL = caps.SASL()
 	p.Implementation = caps.Implementation()
 	if d, perUser, ok := caps.LoginDelay(); ok && d > 0 {
 		p.LoginDelay = "You can sign in once every " + duration(d) + "."
@@ -105,4 +114,15 @@ func duration(d time.Duration) string {
 // count says "1 day" or "3 days".
 func count(n int, unit string) string {
 	return fmt.Sprintf("%d %s%s", n, unit, plural(n))
+}
+
+// connectionWords says how popgate reaches the server.
+func connectionWords(sec pop3.Security) string {
+	switch sec {
+	case pop3.SecurityTLS:
+		return "Encrypted (TLS from the start)"
+	case pop3.SecurityStartTLS:
+		return "Encrypted (STARTTLS)"
+	}
+	return "Not encrypted (a test setup)"
 }
