@@ -60,7 +60,7 @@ func serverPage(caps pop3.Capabilities) templates.ServerPage {
 		p.NoCAPA = true
 		return p
 	}
-	known := map[string]bool{"IMPLEMENTATION": true, "LOGIN-DELAY": true, "EXPIRE": true}
+	known := map[string]bool{"CAPA": true, "IMPLEMENTATION": true, "LOGIN-DELAY": true, "EXPIRE": true}
 	for _, c := range capabilityWords {
 		known[c.tag] = true
 		f := templates.Feature{Tag: c.tag, Supported: caps.Has(c.tag), Unknown: c.auth && !caps.Has(c.tag), Text: c.no}
