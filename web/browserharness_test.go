@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -154,6 +156,7 @@ type browserTab struct {
 	scripts   []string // console calls and uncaught exceptions
 	logs      []string // the browser's own messages (CSP, sandbox)
 	popups    []string
+	downloads map[string]*browserDownload // by GUID, once allowDownloads ran
 }
 
 // newTestBrowserTab opens a tab in a new browser context of the shared
@@ -539,4 +542,165 @@ func unexpectedHits(hits []attackerHit, want []string) []string {
 		}
 	}
 	return out
+}
+
+// browserView is how a tab presents pages: the size of its viewport (a
+// phone's is mobile: the page's viewport meta counts), whether script may
+// run, and the colour scheme the reader prefers.
+type browserView struct {
+	Width, Height int64
+	Mobile        bool
+	NoScript      bool
+	Dark          bool
+}
+
+// String names the view for subtests and artifact folders, such as
+// "390x844-js-off" or "1280x800-dark".
+func (v browserView) String() string {
+	s := fmt.Sprintf("%dx%d", v.Width, v.Height)
+	if v.NoScript {
+		s += "-js-off"
+	}
+	if v.Dark {
+		s += "-dark"
+	}
+	return s
+}
+
+// emulate makes the tab present its pages as v says, from now on and
+// across navigations; it applies to the page shown at once.
+func (b *browserTab) emulate(v browserView) error {
+	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width: v.Width, Height: v.Height, DeviceScaleFactor: 1, Mobile: v.Mobile,
+	}); err != nil {
+		return fmt.Errorf("Emulation.setDeviceMetricsOverride: %w", err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: v.NoScript}); err != nil {
+		return fmt.Errorf("Emulation.setScriptExecutionDisabled: %w", err)
+	}
+	scheme := "light"
+	if v.Dark {
+		scheme = "dark"
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+	}); err != nil {
+		return fmt.Errorf("Emulation.setEmulatedMedia: %w", err)
+	}
+	return nil
+}
+
+// screenshot saves the whole page, beyond the viewport, as a PNG file at
+// path, creating its folder.
+func (b *browserTab) screenshot(path string) error {
+	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	defer cancel()
+	m, err := chromedp.Call(ctx, page.GetLayoutMetrics, cdp.Empty{})
+	if err != nil {
+		return fmt.Errorf("Page.getLayoutMetrics: %w", err)
+	}
+	if m.CSSContentSize == nil {
+		return errors.New("Page.getLayoutMetrics gave no content size")
+	}
+	shot, err := chromedp.Call(ctx, page.CaptureScreenshot, page.CaptureScreenshotParams{
+		Format:                page.CaptureScreenshotFormatPng,
+		Clip:                  &page.Viewport{Width: m.CSSContentSize.Width, Height: m.CSSContentSize.Height, Scale: 1},
+		CaptureBeyondViewport: new(true),
+		FromSurface:           new(true),
+	})
+	if err != nil {
+		return fmt.Errorf("Page.captureScreenshot: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, shot.Data, 0o644)
+}
+
+// browserDownload is one download the tab's browser context made.
+type browserDownload struct {
+	URL, Filename string // the address and the name the server suggested
+	State         browser.DownloadProgressState
+	Path          string // where the file was saved, once completed
+}
+
+// allowDownloads lets the tab's browser context save downloads into dir,
+// under the names the server suggests, and records them.
+func (b *browserTab) allowDownloads(dir string) error {
+	b.mu.Lock()
+	b.downloads = make(map[string]*browserDownload)
+	b.mu.Unlock()
+	err := chromedp.ListenBrowser(b.ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *browser.EventDownloadWillBegin:
+			b.downloads[ev.GUID] = &browserDownload{URL: ev.URL, Filename: ev.SuggestedFilename}
+		case *browser.EventDownloadProgress:
+			if d := b.downloads[ev.GUID]; d != nil {
+				d.State, d.Path = ev.State, ev.FilePath
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	defer cancel()
+	_, err = chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior:         browser.SetDownloadBehaviorBehaviorAllow,
+		BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
+		DownloadPath:     dir,
+		EventsEnabled:    new(true),
+	})
+	return err
+}
+
+// waitDownload waits until a download of u has ended and returns it.
+func (b *browserTab) waitDownload(u string) (browserDownload, error) {
+	deadline := time.Now().Add(browserTimeout)
+	for {
+		b.mu.Lock()
+		var found *browserDownload
+		for _, d := range b.downloads {
+			if d.URL == u {
+				found = d
+			}
+		}
+		var d browserDownload
+		if found != nil {
+			d = *found
+		}
+		b.mu.Unlock()
+		switch {
+		case found != nil && d.State == browser.DownloadProgressStateCompleted:
+			return d, nil
+		case found != nil && d.State == browser.DownloadProgressStateCanceled:
+			return d, fmt.Errorf("download of %s was canceled", u)
+		case time.Now().After(deadline):
+			return d, fmt.Errorf("download of %s did not finish (%+v)", u, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// artifactDir returns the folder for test artifacts (screenshots) named by
+// the parts, emptied: under $POPGATE_ARTIFACTS when set (.ci/run sets it
+// and prints it), else under the system's temporary folder.
+func artifactDir(tb testing.TB, parts ...string) string {
+	tb.Helper()
+	root := os.Getenv("POPGATE_ARTIFACTS")
+	if root == "" {
+		root = filepath.Join(os.TempDir(), "popgate-artifacts")
+	}
+	dir := filepath.Join(append([]string{root}, parts...)...)
+	if err := os.RemoveAll(dir); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
 }
