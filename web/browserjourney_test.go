@@ -257,6 +257,7 @@ type journeyState struct {
 	Heading string   `json:"heading"` // the main heading
 	Main    string   `json:"main"`    // the main landmark's text
 	Status  []string `json:"status"`  // live status messages (the flash)
+	Alerts  []string `json:"alerts"`  // alerts (errors)
 	Pending string   `json:"pending"` // the pending-deletions banner
 	Total   string   `json:"total"`   // the inbox count
 	Page    string   `json:"page"`    // "Page 1 of 2"
@@ -273,6 +274,7 @@ const journeyStateJS = `(() => {
 		heading: text(main.querySelector('h1')),
 		main: text(main),
 		status: [...document.querySelectorAll('[role="status"]')].map(text),
+		alerts: [...document.querySelectorAll('[role="alert"]')].map(text),
 		pending: text(document.querySelector('[data-testid="pending-deletions"]')),
 		total: text(document.querySelector('[data-testid="total"]')),
 		page: page ? page[0] : '',
@@ -445,8 +447,8 @@ func (s *journeyImages) wait(want []string) []string {
 
 // newTestJourneyApp serves popgate under /mail/ over an in-process POP3
 // server holding msgs for alice (password pw), and returns the app's base
-// URL and the server.
-func newTestJourneyApp(tb testing.TB, msgs [][]byte) (string, *pop3test.Server) {
+// URL and the server. Each of opts may change the configuration.
+func newTestJourneyApp(tb testing.TB, msgs [][]byte, opts ...func(*web.Config)) (string, *pop3test.Server) {
 	tb.Helper()
 	srv := pop3test.NewServer(tb, nil)
 	srv.AddMailbox("alice", "pw", msgs...)
@@ -458,7 +460,11 @@ func newTestJourneyApp(tb testing.TB, msgs [][]byte) (string, *pop3test.Server) 
 		m.Close(ctx)
 	})
 	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.Addr(), Options: pop3.Options{Security: pop3.SecurityNone}}
-	ts := httptest.NewServer(web.NewServer(web.Config{BasePath: "/mail/", Upstreams: []session.Upstream{up}, Logger: quiet}, m))
+	cfg := web.Config{BasePath: "/mail/", Upstreams: []session.Upstream{up}, Logger: quiet}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ts := httptest.NewServer(web.NewServer(cfg, m))
 	tb.Cleanup(ts.Close)
 	return ts.URL + "/mail/", srv
 }
