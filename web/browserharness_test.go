@@ -156,7 +156,6 @@ type browserTab struct {
 	scripts   []string // console calls and uncaught exceptions
 	logs      []string // the browser's own messages (CSP, sandbox)
 	popups    []string
-	downloads map[string]*browserDownload // by GUID, once allowDownloads ran
 }
 
 // newTestBrowserTab opens a tab in a new browser context of the shared
@@ -619,68 +618,43 @@ func (b *browserTab) screenshot(path string) error {
 	return os.WriteFile(path, shot.Data, 0o644)
 }
 
-// browserDownload is one download the tab's browser context made.
-type browserDownload struct {
-	URL, Filename string // the address and the name the server suggested
-	State         browser.DownloadProgressState
-	Path          string // where the file was saved, once completed
-}
-
 // allowDownloads lets the tab's browser context save downloads into dir,
-// under the names the server suggests, and records them.
+// under the names the server suggests.
 func (b *browserTab) allowDownloads(dir string) error {
-	b.mu.Lock()
-	b.downloads = make(map[string]*browserDownload)
-	b.mu.Unlock()
-	err := chromedp.ListenBrowser(b.ctx, func(ev any) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		switch ev := ev.(type) {
-		case *browser.EventDownloadWillBegin:
-			b.downloads[ev.GUID] = &browserDownload{URL: ev.URL, Filename: ev.SuggestedFilename}
-		case *browser.EventDownloadProgress:
-			if d := b.downloads[ev.GUID]; d != nil {
-				d.State, d.Path = ev.State, ev.FilePath
-			}
-		}
-	})
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
 	defer cancel()
-	_, err = chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+	_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 		Behavior:         browser.SetDownloadBehaviorBehaviorAllow,
 		BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
 		DownloadPath:     dir,
-		EventsEnabled:    new(true),
 	})
 	return err
 }
 
-// waitDownload waits until a download of u has ended and returns it.
-func (b *browserTab) waitDownload(u string) (browserDownload, error) {
-	deadline := time.Now().Add(browserTimeout)
+// waitDownload waits until dir holds one finished download and returns
+// its name. It watches the folder rather than the browser's download
+// events: whether those are sent is one setting of the whole browser,
+// which every new tab resets.
+func waitDownload(dir string) (string, error) {
+	deadline := time.Now().Add(2 * browserTimeout)
 	for {
-		b.mu.Lock()
-		var found *browserDownload
-		for _, d := range b.downloads {
-			if d.URL == u {
-				found = d
-			}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return "", err
 		}
-		var d browserDownload
-		if found != nil {
-			d = *found
+		var names []string
+		partial := false
+		for _, e := range entries {
+			names = append(names, e.Name())
+			partial = partial || strings.HasSuffix(e.Name(), ".crdownload")
 		}
-		b.mu.Unlock()
 		switch {
-		case found != nil && d.State == browser.DownloadProgressStateCompleted:
-			return d, nil
-		case found != nil && d.State == browser.DownloadProgressStateCanceled:
-			return d, fmt.Errorf("download of %s was canceled", u)
+		case len(names) == 1 && !partial:
+			return names[0], nil
+		case len(names) > 1:
+			return "", fmt.Errorf("more than one download: %q", names)
 		case time.Now().After(deadline):
-			return d, fmt.Errorf("download of %s did not finish (%+v)", u, d)
+			return "", fmt.Errorf("no download finished in %s (%q)", dir, names)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
