@@ -107,7 +107,8 @@ func requireAxe(tb testing.TB) string {
 
 // runAxe runs axe-core (src) on the page the tab shows, injecting it
 // first when the page has none. DevTools evaluation is not subject to the
-// page's CSP, which allows no script at all; axe needs no eval.
+// page's CSP, which allows no script at all, so the page is checked with
+// its real policy (no Page.setBypassCSP).
 func (b *browserTab) runAxe(src string) (axeResult, error) {
 	var loaded bool
 	if err := b.eval(`typeof axe === "object"`, &loaded); err != nil {

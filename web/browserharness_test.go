@@ -642,17 +642,18 @@ func waitDownload(dir string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		var names []string
-		partial := false
+		var names, done []string
 		for _, e := range entries {
 			names = append(names, e.Name())
-			partial = partial || strings.HasSuffix(e.Name(), ".crdownload")
+			if !strings.HasSuffix(e.Name(), ".crdownload") {
+				done = append(done, e.Name())
+			}
 		}
 		switch {
-		case len(names) == 1 && !partial:
-			return names[0], nil
-		case len(names) > 1:
-			return "", fmt.Errorf("more than one download: %q", names)
+		case len(done) == 1 && len(names) == 1:
+			return done[0], nil
+		case len(done) > 1:
+			return "", fmt.Errorf("more than one download: %q", done)
 		case time.Now().After(deadline):
 			return "", fmt.Errorf("no download finished in %s (%q)", dir, names)
 		}

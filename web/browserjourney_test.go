@@ -55,6 +55,8 @@ const (
 	journeyPDF        = "INV-2026-1187.pdf"
 )
 
+// TestJourney runs the journey in every view, one after the other in one
+// shared browser.
 func TestJourney(t *testing.T) {
 	requireBrowser(t)
 	t.Parallel()
@@ -69,14 +71,14 @@ func TestJourney(t *testing.T) {
 
 // journey is one reader's walk through popgate in one tab.
 type journey struct {
-	t      *testing.T
-	tab    *browserTab
-	images *journeyImages
-	base   string
-	shots  string // the screenshot folder
-	step   int
+	t     *testing.T
+	tab   *browserTab
+	base  string
+	shots string // the screenshot folder
+	step  int
 }
 
+// runJourney walks the journey in v, in a tab and an app of its own.
 func runJourney(t *testing.T, v browserView) {
 	images := newJourneyImages(t)
 	// Two copies of the demo mailbox make two inbox pages (60 messages,
@@ -100,7 +102,7 @@ func runJourney(t *testing.T, v browserView) {
 	if err := tab.allowDownloads(downloads); err != nil {
 		t.Fatalf("allowing downloads: %v", err)
 	}
-	j := &journey{t: t, tab: tab, images: images, base: base, shots: artifactDir(t, "journey", v.String())}
+	j := &journey{t: t, tab: tab, base: base, shots: artifactDir(t, "journey", v.String())}
 	t.Logf("screenshots in %s", j.shots)
 
 	// Script really is on or off: a page that retitles itself by script.
