@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -539,4 +541,141 @@ func unexpectedHits(hits []attackerHit, want []string) []string {
 		}
 	}
 	return out
+}
+
+// browserView is how a tab presents pages: the size of its viewport (a
+// phone's is mobile: the page's viewport meta counts), whether script may
+// run, and the colour scheme the reader prefers.
+type browserView struct {
+	Width, Height int64
+	Mobile        bool
+	NoScript      bool
+	Dark          bool
+}
+
+// String names the view for subtests and artifact folders, such as
+// "390x844-js-off" or "1280x800-dark".
+func (v browserView) String() string {
+	s := fmt.Sprintf("%dx%d", v.Width, v.Height)
+	if v.NoScript {
+		s += "-js-off"
+	}
+	if v.Dark {
+		s += "-dark"
+	}
+	return s
+}
+
+// emulate makes the tab present its pages as v says, from now on and
+// across navigations; it applies to the page shown at once.
+func (b *browserTab) emulate(v browserView) error {
+	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width: v.Width, Height: v.Height, DeviceScaleFactor: 1, Mobile: v.Mobile,
+	}); err != nil {
+		return fmt.Errorf("Emulation.setDeviceMetricsOverride: %w", err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: v.NoScript}); err != nil {
+		return fmt.Errorf("Emulation.setScriptExecutionDisabled: %w", err)
+	}
+	scheme := "light"
+	if v.Dark {
+		scheme = "dark"
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+	}); err != nil {
+		return fmt.Errorf("Emulation.setEmulatedMedia: %w", err)
+	}
+	return nil
+}
+
+// screenshot saves the whole page, beyond the viewport, as a PNG file at
+// path, creating its folder.
+func (b *browserTab) screenshot(path string) error {
+	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	defer cancel()
+	m, err := chromedp.Call(ctx, page.GetLayoutMetrics, cdp.Empty{})
+	if err != nil {
+		return fmt.Errorf("Page.getLayoutMetrics: %w", err)
+	}
+	if m.CSSContentSize == nil {
+		return errors.New("Page.getLayoutMetrics gave no content size")
+	}
+	shot, err := chromedp.Call(ctx, page.CaptureScreenshot, page.CaptureScreenshotParams{
+		Format:                page.CaptureScreenshotFormatPng,
+		Clip:                  &page.Viewport{Width: m.CSSContentSize.Width, Height: m.CSSContentSize.Height, Scale: 1},
+		CaptureBeyondViewport: new(true),
+		FromSurface:           new(true),
+	})
+	if err != nil {
+		return fmt.Errorf("Page.captureScreenshot: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, shot.Data, 0o644)
+}
+
+// allowDownloads lets the tab's browser context save downloads into dir,
+// under the names the server suggests.
+func (b *browserTab) allowDownloads(dir string) error {
+	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
+	defer cancel()
+	_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior:         browser.SetDownloadBehaviorBehaviorAllow,
+		BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID,
+		DownloadPath:     dir,
+	})
+	return err
+}
+
+// waitDownload waits until dir holds one finished download and returns
+// its name. It watches the folder rather than the browser's download
+// events: whether those are sent is one setting of the whole browser,
+// which every new tab resets.
+func waitDownload(dir string) (string, error) {
+	deadline := time.Now().Add(2 * browserTimeout)
+	for {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return "", err
+		}
+		var names, done []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+			if !strings.HasSuffix(e.Name(), ".crdownload") {
+				done = append(done, e.Name())
+			}
+		}
+		switch {
+		case len(done) == 1 && len(names) == 1:
+			return done[0], nil
+		case len(done) > 1:
+			return "", fmt.Errorf("more than one download: %q", done)
+		case time.Now().After(deadline):
+			return "", fmt.Errorf("no download finished in %s (%q)", dir, names)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// artifactDir returns the folder for test artifacts (screenshots) named by
+// the parts, emptied: under $POPGATE_ARTIFACTS when set (.ci/run sets it
+// and prints it), else under the system's temporary folder.
+func artifactDir(tb testing.TB, parts ...string) string {
+	tb.Helper()
+	root := os.Getenv("POPGATE_ARTIFACTS")
+	if root == "" {
+		root = filepath.Join(os.TempDir(), "popgate-artifacts")
+	}
+	dir := filepath.Join(append([]string{root}, parts...)...)
+	if err := os.RemoveAll(dir); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
 }
