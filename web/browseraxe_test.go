@@ -250,6 +250,11 @@ func TestAccessibility(t *testing.T) {
 	signIn("alice", "pw")
 	j.expectAt(base)
 	check("inbox")
+	mustNavigate(t, tab, base+"?select=all")
+	check("inbox-all-selected")
+	mustNavigate(t, tab, base+"server")
+	j.expectAt(base + "server")
+	check("server")
 	for _, m := range []struct{ name, path string }{
 		{"message-html", uids[journeyNewsletter]},
 		{"message-html-as-text", uids[journeyNewsletter] + "?view=text"},

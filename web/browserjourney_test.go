@@ -166,7 +166,11 @@ func runJourney(t *testing.T, v browserView) {
 
 	// 6. Back to the inbox, open the invoice and download its PDF.
 	invoice := uids[n+journeyInvoice] // the newer copy, on page 1
+	// "Inbox" leads back to the page that lists the newsletter, the
+	// older one; the newer invoice is a page up.
 	j.click(`//main//a[contains(normalize-space(.), "Inbox")]`)
+	j.expectAt(base + "?page=2")
+	j.click(`a[rel="prev"]`)
 	j.expectAt(base)
 	j.click(`//main//a[contains(normalize-space(.), "Invoice INV-2026-1187")]`)
 	j.expectAt(base + "message/" + invoice)
