@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -36,7 +37,15 @@ func searchMsg(i int) []byte {
 // URL and a signed-in client.
 func newSearchApp(t *testing.T, n int, cfg session.Config) (string, *http.Client, *pop3test.Server) {
 	t.Helper()
-	srv := pop3test.NewServer(t, nil)
+	app, c, srv, _ := newSearchAppTB(t, n, cfg)
+	return app, c, srv
+}
+
+// newSearchAppTB is newSearchApp for benchmarks too, and also returns the
+// handler.
+func newSearchAppTB(tb testing.TB, n int, cfg session.Config) (string, *http.Client, *pop3test.Server, http.Handler) {
+	tb.Helper()
+	srv := pop3test.NewServer(tb, &pop3test.Options{MaxRecordedCommands: -1})
 	var msgs [][]byte
 	for i := 1; i <= n; i++ {
 		msgs = append(msgs, searchMsg(i))
@@ -44,14 +53,22 @@ func newSearchApp(t *testing.T, n int, cfg session.Config) (string, *http.Client
 	srv.AddMailbox("alice", "pw", msgs...)
 	cfg.Logger, cfg.Envelope = slog.New(slog.DiscardHandler), web.ParseEnvelope
 	m := session.NewManager(cfg)
-	t.Cleanup(func() { m.Close(t.Context()) })
+	tb.Cleanup(func() { m.Close(context.Background()) })
 	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.Addr(), Options: pop3.Options{Security: pop3.SecurityNone}}
-	ts := httptest.NewServer(web.NewServer(web.Config{Upstreams: []session.Upstream{up}, Logger: cfg.Logger}, m))
-	t.Cleanup(ts.Close)
+	h := web.NewServer(web.Config{Upstreams: []session.Upstream{up}, Logger: cfg.Logger}, m)
+	ts := httptest.NewServer(h)
+	tb.Cleanup(ts.Close)
 	c := noRedirects()
 	c.Jar = newJar()
-	signIn(t, c, ts.URL+"/")
-	return ts.URL + "/", c, srv
+	resp, err := c.PostForm(ts.URL+"/login", url.Values{"username": {"alice"}, "password": {"pw"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		tb.Fatalf("POST login = %d, want 303", resp.StatusCode)
+	}
+	return ts.URL + "/", c, srv, h
 }
 
 // mustDoc GETs u, checks the status and parses the page.
