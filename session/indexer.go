@@ -106,10 +106,18 @@ func (st *state) indexWork() bool {
 
 // runIndexer is the indexer goroutine.
 func (st *state) runIndexer(ctx context.Context, first bool) {
+	var stop batchEnd
+	var stoppedOn *pop3.Client
 	defer func() {
 		st.mu.Lock()
+		defer st.mu.Unlock()
 		st.indexing = false
-		st.mu.Unlock()
+		// Work may have come while it was on its way out (Refresh, Undo,
+		// a reconnect): start again rather than leave it undone. After a
+		// lost connection, only once a request has opened another.
+		if stop == batchDone || (st.client != nil && st.client != stoppedOn) {
+			st.startIndexer(false)
+		}
 	}()
 	if first {
 		t := time.NewTimer(st.m.cfg.IndexAfter)
@@ -122,11 +130,14 @@ func (st *state) runIndexer(ctx context.Context, first bool) {
 	}
 	batch := indexBatchFirst
 	for st.yield() {
-		took, n, ok := st.indexBatch(ctx, batch)
-		if !ok {
+		var took time.Duration
+		var n int
+		took, n, stop, stoppedOn = st.indexBatch(ctx, batch)
+		if stop != batchMore {
 			return
 		}
 		switch per := took / time.Duration(max(n, 1)); {
+		case n == 0:
 		case per <= 0:
 			batch = indexBatchMax
 		default:
@@ -134,6 +145,16 @@ func (st *state) runIndexer(ctx context.Context, first bool) {
 		}
 	}
 }
+
+// batchEnd says whether the indexer goes on after a batch.
+type batchEnd int
+
+const (
+	batchMore   batchEnd = iota
+	batchDone            // complete or full: nothing it can do
+	batchPaused          // no connection, or it failed: wait for a request's
+	batchEnded           // the session ended
+)
 
 // yield waits until no request waits for or recently held the session,
 // and reports false when the session ended meanwhile.
@@ -167,28 +188,28 @@ func (st *state) yield() bool {
 }
 
 // indexBatch fetches and indexes up to size headers, newest first. It
-// reports how long the server took for how many, and false when the
-// indexer should stop: the session ended, the index is complete or full,
-// or there is no connection to use.
-func (st *state) indexBatch(ctx context.Context, size int) (took time.Duration, n int, ok bool) {
+// reports how long the server took for how many, whether to go on, and
+// the connection it stopped on.
+func (st *state) indexBatch(ctx context.Context, size int) (took time.Duration, n int, end batchEnd, conn *pop3.Client) {
 	st.mu.Lock()
 	if st.ended {
 		st.mu.Unlock()
-		return 0, 0, false
+		return 0, 0, batchEnded, nil
 	}
 	if st.userWaiting.Load() > 0 {
 		st.mu.Unlock()
-		return 0, 0, true // yield again
+		return 0, 0, batchMore, nil // yield again
 	}
 	pos, uids, gen := st.nextBatch(size)
 	if len(pos) == 0 {
 		st.mu.Unlock()
-		return 0, 0, false
+		return 0, 0, batchDone, nil
 	}
 	c, err := st.ensure(ctx, nil) // nil key: never signs in
 	if err != nil {
+		conn = st.client
 		st.mu.Unlock()
-		return 0, 0, false
+		return 0, 0, batchPaused, conn
 	}
 	nums := make([]int, len(pos))
 	at := make(map[int]int, len(pos)) // number -> batch index
@@ -214,10 +235,11 @@ func (st *state) indexBatch(ctx context.Context, size int) (took time.Duration, 
 	if c.Err() != nil {
 		st.drop()
 	}
+	conn = st.client
 	st.mu.Unlock()
 	if err != nil {
-		st.m.log.Debug("session: indexer stopped", append(st.logAttrs(), "error", err)...)
-		return took, len(pos), false
+		st.m.log.Debug("session: indexer paused", append(st.logAttrs(), "error", err)...)
+		return took, len(pos), batchPaused, conn
 	}
 	envs := make([]Envelope, len(raws))
 	for i, h := range raws {
@@ -229,14 +251,14 @@ func (st *state) indexBatch(ctx context.Context, size int) (took time.Duration, 
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.gen != gen {
-		return took, len(pos), true // a new snapshot came; its positions differ
+		return took, len(pos), batchMore, conn // a new snapshot came; its positions differ
 	}
 	for i, p := range pos {
 		if raws[i] != nil && !x.store(p, uids[i], envs[i]) && x.full {
-			return took, len(pos), false
+			return took, len(pos), batchDone, conn
 		}
 	}
-	return took, len(pos), true
+	return took, len(pos), batchMore, conn
 }
 
 // nextBatch picks up to size positions that wait for the indexer, newest
