@@ -274,3 +274,23 @@ func TestIndexerStops(t *testing.T) {
 		t.Errorf("server saw %d more sign-ins, want 1 (the request's)", srv.Logins()-logins)
 	}
 }
+
+// TestIndexWithoutTOP: a server without TOP gets no background index,
+// which would download every message with RETR; the inbox's pages still
+// are indexed as they are shown.
+func TestIndexWithoutTOP(t *testing.T) {
+	srv := newSearchServer(t, &pop3test.Options{NoTOP: true}, 60)
+	m, _ := newTestManager(t, Config{IndexAfter: time.Millisecond})
+	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
+	uids := srv.UIDs("alice")
+	if _, err := s.Envelopes(context.Background(), uids[50:]); err != nil {
+		t.Fatalf("Envelopes() = %v", err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := countCommands(srv, "RETR"); n != 10 {
+		t.Errorf("server saw %d RETR, want 10 (the page's)", n)
+	}
+	if r := mustSearch(t, s, SearchQuery{Text: "jürgen"}); r.Indexed != 10 || r.Matches != 1 {
+		t.Errorf("Search() = %d of %d indexed, %d matches; want 10, 1", r.Indexed, r.Total, r.Matches)
+	}
+}

@@ -78,13 +78,24 @@ func (st *state) startSignal() {
 // nothing to do. first makes it wait for the first page. The caller holds
 // mu.
 func (st *state) startIndexer(first bool) {
-	if !st.armed || st.ended || st.indexing || st.m.cfg.NoIndex || !st.indexWork() {
+	if !st.armed || st.ended || st.indexing || st.m.cfg.NoIndex || !st.topWorks() || !st.indexWork() {
 		return
 	}
 	st.indexing = true
 	if !st.m.goIndexer(func(ctx context.Context) { st.runIndexer(ctx, first) }) {
 		st.indexing = false
 	}
+}
+
+// topWorks reports whether the connection, if any, has a TOP that works:
+// without it TopMany falls back to RETR, and the indexer would download
+// the whole mailbox (and, on Gmail, mark every message as popped). The
+// inbox still works without TOP, page by page. The caller holds mu.
+func (st *state) topWorks() bool {
+	if st.client == nil {
+		return true // to be seen on the next connection
+	}
+	return st.client.SupportsTop() && (st.caps == nil || st.caps.Has("TOP"))
 }
 
 // indexWork reports whether some entry below idxNext waits for the
@@ -206,7 +217,7 @@ func (st *state) indexBatch(ctx context.Context, size int) (took time.Duration, 
 		return 0, 0, batchDone, nil
 	}
 	c, err := st.ensure(ctx, nil) // nil key: never signs in
-	if err != nil {
+	if err != nil || !st.topWorks() {
 		conn = st.client
 		st.mu.Unlock()
 		return 0, 0, batchPaused, conn
