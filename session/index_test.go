@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -292,5 +293,26 @@ func TestIndexWithoutTOP(t *testing.T) {
 	}
 	if r := mustSearch(t, s, SearchQuery{Text: "jürgen"}); r.Indexed != 10 || r.Matches != 1 {
 		t.Errorf("Search() = %d of %d indexed, %d matches; want 10, 1", r.Indexed, r.Total, r.Matches)
+	}
+}
+
+// TestCloseWaitsForIndexer: Close returns only once the indexers are gone.
+func TestCloseWaitsForIndexer(t *testing.T) {
+	srv := newSearchServer(t, nil, 300)
+	srv.SetFault(pop3test.Fault{Command: "TOP", Times: -1, Action: pop3test.FaultStall, Delay: time.Millisecond})
+	m := NewManager(Config{Logger: slog.New(slog.DiscardHandler)})
+	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
+	s.Search(SearchQuery{})
+	eventually(t, "indexing to start", func() bool { return mustSearch(t, s, SearchQuery{}).Indexed > 0 })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.Close(ctx); err != nil {
+		t.Fatalf("Close() = %v, want nil", err)
+	}
+	s.st.mu.Lock()
+	running := s.st.indexing
+	s.st.mu.Unlock()
+	if running {
+		t.Errorf("an indexer still runs after Close")
 	}
 }
