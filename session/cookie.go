@@ -101,7 +101,6 @@ func (m *Manager) FromRequest(r *http.Request) (*Session, error) {
 		return nil, ErrNoSession
 	}
 	st.touch()
-	st.userAt.Store(monoNow()) // the indexer leaves the connection to this request
 	return &Session{st: st, key: v.Key}, nil
 }
 

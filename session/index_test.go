@@ -250,7 +250,7 @@ func TestIndexerStops(t *testing.T) {
 	eventually(t, "the indexer to stop", func() bool {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
-		return !s.st.indexing
+		return !s.st.indexing.Load()
 	})
 	if _, err := s.Search(SearchQuery{}); err != ErrNoSession {
 		t.Errorf("Search() after Logout = %v, want ErrNoSession", err)
@@ -263,7 +263,7 @@ func TestIndexerStops(t *testing.T) {
 	eventually(t, "the indexer to pause", func() bool {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
-		return !s.st.indexing && s.st.client == nil
+		return !s.st.indexing.Load() && s.st.client == nil
 	})
 	logins := srv.Logins()
 	if r := mustSearch(t, s, SearchQuery{}); r.Complete || r.Indexed == 0 {
@@ -310,7 +310,7 @@ func TestCloseWaitsForIndexer(t *testing.T) {
 		t.Fatalf("Close() = %v, want nil", err)
 	}
 	s.st.mu.Lock()
-	running := s.st.indexing
+	running := s.st.indexing.Load()
 	s.st.mu.Unlock()
 	if running {
 		t.Errorf("an indexer still runs after Close")

@@ -21,8 +21,9 @@ import (
 //   - Before each batch it steps aside while a request waits for the lock
 //     (userWaiting) and until indexGrace has passed since a request last
 //     held it, so that the several steps of one page are never split by a
-//     batch. A user who keeps clicking pauses the index; it goes on in
-//     the pauses.
+//     batch. A user who keeps clicking slows the index down to one batch
+//     per indexMaxYield, so that it still completes; Search, which does
+//     not use the connection, doesn't slow it at all.
 //   - It never signs in: the password's key lives only in the cookie. When
 //     the connection is gone (idle, evicted, dropped) it stops, and the
 //     next request that reconnects starts it again from where it was,
@@ -36,6 +37,7 @@ const (
 	indexBatchMax    = 200
 	indexBatchTarget = 5 * time.Millisecond
 	indexGrace       = 20 * time.Millisecond
+	indexMaxYield    = 100 * time.Millisecond
 	// indexBatchTimeout bounds one batch on a server that stalls.
 	indexBatchTimeout = 30 * time.Second
 )
@@ -78,12 +80,12 @@ func (st *state) startSignal() {
 // nothing to do. first makes it wait for the first page. The caller holds
 // mu.
 func (st *state) startIndexer(first bool) {
-	if !st.armed || st.ended || st.indexing || st.m.cfg.NoIndex || !st.topWorks() || !st.indexWork() {
+	if !st.armed || st.ended || st.indexing.Load() || st.m.cfg.NoIndex || !st.topWorks() || !st.indexWork() {
 		return
 	}
-	st.indexing = true
+	st.indexing.Store(true)
 	if !st.m.goIndexer(func(ctx context.Context) { st.runIndexer(ctx, first) }) {
-		st.indexing = false
+		st.indexing.Store(false)
 	}
 }
 
@@ -122,7 +124,7 @@ func (st *state) runIndexer(ctx context.Context, first bool) {
 	defer func() {
 		st.mu.Lock()
 		defer st.mu.Unlock()
-		st.indexing = false
+		st.indexing.Store(false)
 		// Work may have come while it was on its way out (Refresh, Undo,
 		// a reconnect): start again rather than leave it undone. After a
 		// lost connection, only once a request has opened another.
@@ -140,10 +142,14 @@ func (st *state) runIndexer(ctx context.Context, first bool) {
 		t.Stop()
 	}
 	batch := indexBatchFirst
-	for st.yield() {
+	for {
+		overdue, ok := st.yield()
+		if !ok {
+			return
+		}
 		var took time.Duration
 		var n int
-		took, n, stop, stoppedOn = st.indexBatch(ctx, batch)
+		took, n, stop, stoppedOn = st.indexBatch(ctx, batch, overdue)
 		if stop != batchMore {
 			return
 		}
@@ -168,46 +174,51 @@ const (
 )
 
 // yield waits until no request waits for or recently held the session,
-// and reports false when the session ended meanwhile.
-func (st *state) yield() bool {
+// but no longer than indexMaxYield: a user (or a script) who never pauses
+// must not stop the index for good, so then it is overdue and takes one
+// batch anyway. It reports false when the session ended meanwhile.
+func (st *state) yield() (overdue, ok bool) {
+	deadline := time.Now().Add(indexMaxYield)
 	for {
 		select {
 		case <-st.idxStop:
-			return false
+			return false, false
 		default:
 		}
-		if st.userWaiting.Load() > 0 {
-			select {
-			case <-st.idxWake:
-			case <-st.idxStop:
-				return false
+		left := time.Until(deadline)
+		if left <= 0 {
+			return true, true
+		}
+		wait := left
+		if st.userWaiting.Load() == 0 {
+			quiet := indexGrace - time.Duration(monoNow()-st.userAt.Load())
+			if quiet <= 0 {
+				return false, true
 			}
-			continue
+			wait = min(wait, quiet)
 		}
-		quiet := indexGrace - time.Duration(monoNow()-st.userAt.Load())
-		if quiet <= 0 {
-			return true
-		}
-		t := time.NewTimer(quiet)
+		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
+		case <-st.idxWake:
 		case <-st.idxStop:
 			t.Stop()
-			return false
+			return false, false
 		}
+		t.Stop()
 	}
 }
 
 // indexBatch fetches and indexes up to size headers, newest first. It
 // reports how long the server took for how many, whether to go on, and
 // the connection it stopped on.
-func (st *state) indexBatch(ctx context.Context, size int) (took time.Duration, n int, end batchEnd, conn *pop3.Client) {
+func (st *state) indexBatch(ctx context.Context, size int, overdue bool) (took time.Duration, n int, end batchEnd, conn *pop3.Client) {
 	st.mu.Lock()
 	if st.ended {
 		st.mu.Unlock()
 		return 0, 0, batchEnded, nil
 	}
-	if st.userWaiting.Load() > 0 {
+	if !overdue && st.userWaiting.Load() > 0 {
 		st.mu.Unlock()
 		return 0, 0, batchMore, nil // yield again
 	}

@@ -50,6 +50,10 @@ type SearchResult struct {
 	// Full says the index reached its memory cap: the oldest messages are
 	// left out for as long as the session lasts (see maxIndexBytes).
 	Full bool
+	// Indexing says the background indexer is at work. When the result is
+	// neither Complete nor Full and nothing is indexing, the indexer waits
+	// for a connection: any request that uses one (Messages) resumes it.
+	Indexing bool
 }
 
 // Search scans the session's header index for q. It never waits for the
@@ -89,6 +93,7 @@ func (s *Session) Search(q SearchQuery) (SearchResult, error) {
 	}
 	r.Complete = r.Indexed == r.Total
 	r.Full = x.full
+	r.Indexing = st.indexing.Load()
 	return r, nil
 }
 

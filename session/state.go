@@ -56,7 +56,7 @@ type state struct {
 	userWaiting  atomic.Int32  // user requests waiting for mu
 	userAt       atomic.Int64  // monoNow when a user request last let go of mu
 	armed        bool          // Login finished: snapshots may start the indexer
-	indexing     bool          // the indexer goroutine runs
+	indexing     atomic.Bool   // the indexer goroutine runs; set under mu
 	idxNext      int           // the indexer looks for work below this position
 }
 

@@ -77,14 +77,14 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.SearchView(p))
 }
 
-// search runs q for one page of results. An incomplete index may be one
-// whose indexer stopped with the connection: listing the messages
+// search runs q for one page of results. An incomplete index whose
+// indexer is not at work waits for a connection: listing the messages
 // reconnects (with this request's key), which starts it again, and the
 // search then counts the current snapshot.
 func (s *Server) search(r *http.Request, sess *session.Session, q session.SearchQuery, page int) (session.SearchResult, error) {
 	q.Offset, q.Limit = (page-1)*pageSize, pageSize
 	res, err := sess.Search(q)
-	if err != nil || res.Complete || res.Full {
+	if err != nil || res.Complete || res.Full || res.Indexing {
 		return res, err
 	}
 	if _, err := sess.Messages(r.Context()); err != nil {
