@@ -25,6 +25,7 @@ const (
 	DefaultConnIdleTimeout = 4 * time.Minute // well before RFC 1939's 10-minute autologout
 	DefaultProbeAfter      = 20 * time.Second
 	DefaultMaxConns        = 1000
+	DefaultIndexAfter      = 2 * time.Second
 )
 
 // Timeouts of work the Manager starts on its own.
@@ -82,6 +83,20 @@ type Config struct {
 	Committed func(n int)
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
+
+	// Envelope parses a header block (TOP n 0) for the header index, which
+	// serves the inbox rows and Search. Nil means ParseEnvelope, which
+	// needs only the standard library; the binary sets the web layer's
+	// parser, which knows every character set. It must be safe for
+	// concurrent use and never fail.
+	Envelope func(header []byte) Envelope
+	// IndexAfter is how long after sign-in the background indexer starts
+	// at the latest when neither an inbox page nor a search started it
+	// sooner (DefaultIndexAfter).
+	IndexAfter time.Duration
+	// NoIndex turns the background indexer off: Search then covers only
+	// the messages whose headers the inbox has fetched.
+	NoIndex bool
 }
 
 // Validate reports a Config that NewManager would refuse: cookie keys of
@@ -128,6 +143,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Envelope == nil {
+		c.Envelope = ParseEnvelope
+	}
+	if c.IndexAfter <= 0 {
+		c.IndexAfter = DefaultIndexAfter
 	}
 	return c
 }

@@ -64,6 +64,7 @@ func (st *state) ensure(ctx context.Context, key []byte) (*pop3.Client, error) {
 // out, and so do cached headers of vanished messages.
 func (st *state) snapshot(ctx context.Context) error {
 	c := st.client
+	oldPos := st.byUID
 	ids, synthetic, err := c.UniqueIDs(ctx)
 	if err != nil {
 		return err
@@ -99,6 +100,10 @@ func (st *state) snapshot(ctx context.Context) error {
 			delete(st.headers, uid)
 		}
 	}
+	st.visible = nil
+	st.idx.rebuild(st.msgs, oldPos, st.pending)
+	st.idxNext = len(st.msgs)
+	st.startIndexer(false) // for new UIDs; nothing to do when all are indexed
 	return nil
 }
 

@@ -19,6 +19,14 @@
 // alive with NOOP, because without the cookie's key the Manager could not
 // sign in again to commit them.
 //
+// Each session also keeps a header index: a compact, decoded entry per UID
+// (From, To and Cc, Subject, Date), filled newest first by a background
+// goroutine with pipelined TOP n 0 in the pauses between the user's
+// requests, and by the inbox's own pages. The inbox reads its rows from it
+// (Envelopes) and Search scans it without waiting for the connection; see
+// index.go and indexer.go for how the connection is shared and what the
+// index costs.
+//
 // Every method of Manager and Session is safe for concurrent use. Requests
 // of one session take turns on its connection, so two browser tabs never
 // interleave commands.

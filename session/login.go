@@ -30,15 +30,15 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 		return nil, err
 	}
 	key := newKey()
-	st := &state{
-		m:        m,
-		up:       up,
-		username: username,
-		keyHash:  keyHash(key),
-		created:  m.now(),
-		pending:  make(map[string]bool),
-	}
+	st := newState()
+	st.m = m
+	st.up = up
+	st.username = username
+	st.keyHash = keyHash(key)
+	st.created = m.now()
+	st.pending = make(map[string]bool)
 	st.lastSeen.Store(st.created.UnixNano())
+	st.userAt.Store(monoNow())
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.attach(c)
@@ -63,6 +63,8 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 		return nil, ErrClosed
 	}
 	m.log.Info("session: signed in", st.logAttrs()...)
+	st.armed = true
+	st.startIndexer(true)
 	return &Session{st: st, key: key}, nil
 }
 

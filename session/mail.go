@@ -22,7 +22,7 @@ const (
 // longer than 64 KiB is cut. The byte slices are shared: don't modify them.
 func (s *Session) Headers(ctx context.Context, uids []string) (map[string][]byte, error) {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	if st.ended {
 		return nil, ErrNoSession
 	}
@@ -91,7 +91,7 @@ func (st *state) cacheHeader(uid string, h []byte) {
 // is.
 func (s *Session) Retr(ctx context.Context, uid string, fn func(r io.Reader) error) error {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	if st.ended {
 		return ErrNoSession
 	}
@@ -125,7 +125,7 @@ func (s *Session) Retr(ctx context.Context, uid string, fn func(r io.Reader) err
 // the error is returned.
 func (s *Session) Delete(ctx context.Context, uids ...string) error {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	if st.ended {
 		return ErrNoSession
 	}
@@ -134,11 +134,15 @@ func (s *Session) Delete(ctx context.Context, uids ...string) error {
 			return ErrNotFound
 		}
 	}
+	var pos []int
 	for _, uid := range uids {
 		if _, ok := st.pending[uid]; !ok {
 			st.pending[uid] = false
+			pos = append(pos, st.byUID[uid])
 		}
 	}
+	st.visible = nil
+	st.idx.setGone(pos, true)
 	return st.withConn(ctx, s.key, func(*pop3.Client) error {
 		_, err := st.mark(ctx)
 		return err
@@ -150,11 +154,15 @@ func (s *Session) Delete(ctx context.Context, uids ...string) error {
 // as well; so Undo only fails after sign-out.
 func (s *Session) Undo(ctx context.Context) error {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	if st.ended {
 		return ErrNoSession
 	}
 	clear(st.pending)
+	st.visible = nil
+	st.idx.clearGone()
+	st.idxNext = len(st.msgs) // what was pending may wait for the indexer
+	st.startIndexer(false)
 	if st.client == nil {
 		return nil
 	}
@@ -175,7 +183,7 @@ func (s *Session) Undo(ctx context.Context) error {
 // connection and snapshot.
 func (s *Session) Refresh(ctx context.Context) error {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	if st.ended {
 		return ErrNoSession
 	}

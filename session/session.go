@@ -42,7 +42,7 @@ func (s *Session) Upstream() Upstream { return s.st.up }
 // perform I/O.
 func (s *Session) SnapshotTime() time.Time {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	return st.snapTime
 }
 
@@ -51,7 +51,7 @@ func (s *Session) SnapshotTime() time.Time {
 // doesn't perform I/O.
 func (s *Session) SyntheticIDs() bool {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	return st.synthetic
 }
 
@@ -60,7 +60,7 @@ func (s *Session) SyntheticIDs() bool {
 // perform I/O; don't modify the result.
 func (s *Session) Capabilities() pop3.Capabilities {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	return st.caps
 }
 
@@ -68,7 +68,7 @@ func (s *Session) Capabilities() pop3.Capabilities {
 // perform I/O.
 func (s *Session) Pending() []string {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	out := make([]string, 0, len(st.pending))
 	for uid := range st.pending {
 		out = append(out, uid)
@@ -79,23 +79,41 @@ func (s *Session) Pending() []string {
 
 // Messages returns the snapshot in server order (oldest first) without the
 // messages pending deletion. It makes sure the connection is alive first, so
-// after a reconnect it is a new snapshot, with new mail.
+// after a reconnect it is a new snapshot, with new mail. The slice is
+// shared with the session and other requests: don't modify it (append
+// copies, since its capacity is its length). A page costs no copy of a
+// large mailbox's list: the list is filtered again only after a deletion,
+// Undo or a new snapshot.
 func (s *Session) Messages(ctx context.Context) ([]Message, error) {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	if st.ended {
 		return nil, ErrNoSession
 	}
 	if err := st.withConn(ctx, s.key, func(*pop3.Client) error { return nil }); err != nil {
 		return nil, err
 	}
-	out := make([]Message, 0, len(st.msgs))
-	for _, m := range st.msgs {
-		if _, gone := st.pending[m.UID]; !gone {
-			out = append(out, m)
-		}
+	return st.visibleMsgs(), nil
+}
+
+// visibleMsgs returns msgs without the pending deletions, filtered once
+// per change. The caller holds mu.
+func (st *state) visibleMsgs() []Message {
+	if st.visible != nil {
+		return st.visible
 	}
-	return out, nil
+	if len(st.pending) == 0 {
+		st.visible = st.msgs[:len(st.msgs):len(st.msgs)]
+	} else {
+		out := make([]Message, 0, len(st.msgs))
+		for _, m := range st.msgs {
+			if _, gone := st.pending[m.UID]; !gone {
+				out = append(out, m)
+			}
+		}
+		st.visible = out[:len(out):len(out)]
+	}
+	return st.visible
 }
 
 // Do runs fn with the session's live connection, reconnecting first if it
@@ -106,7 +124,7 @@ func (s *Session) Messages(ctx context.Context) ([]Message, error) {
 // reconnects; fn is not retried.
 func (s *Session) Do(ctx context.Context, fn func(c *pop3.Client) error) error {
 	st := s.lock()
-	defer st.mu.Unlock()
+	defer st.unlock()
 	if st.ended {
 		return ErrNoSession
 	}
@@ -120,11 +138,4 @@ func (s *Session) Do(ctx context.Context, fn func(c *pop3.Client) error) error {
 		st.drop()
 	}
 	return err
-}
-
-// lock takes the session's mutex and returns the state; the caller must
-// defer st.mu.Unlock().
-func (s *Session) lock() *state {
-	s.st.mu.Lock()
-	return s.st
 }

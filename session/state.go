@@ -43,6 +43,30 @@ type state struct {
 	pending     map[string]bool
 	headers     map[string][]byte // header block by UID
 	headerBytes int               // total size of headers
+	// visible caches msgs without pending (Messages); nil after a change.
+	visible []Message
+
+	// The header index and its background builder (index.go, indexer.go).
+	// idx has its own lock; the fields from armed on are protected by mu.
+	idx          index
+	idxStop      chan struct{} // closed when the session ends
+	idxStart     chan struct{} // closed by the first page or search
+	idxStartOnce sync.Once
+	idxWake      chan struct{} // a user request let go of mu (capacity 1)
+	userWaiting  atomic.Int32  // user requests waiting for mu
+	userAt       atomic.Int64  // monoNow when a user request last let go of mu
+	armed        bool          // Login finished: snapshots may start the indexer
+	indexing     atomic.Bool   // the indexer goroutine runs; set under mu
+	idxNext      int           // the indexer looks for work below this position
+}
+
+// newState returns a state with its channels made.
+func newState() *state {
+	return &state{
+		idxStop:  make(chan struct{}),
+		idxStart: make(chan struct{}),
+		idxWake:  make(chan struct{}, 1),
+	}
 }
 
 // logAttrs identifies the session in logs without secrets.
@@ -99,6 +123,12 @@ func (st *state) wipe() {
 	clear(st.sealed)
 	st.sealed, st.msgs, st.byUID, st.pending, st.headers = nil, nil, nil, nil, nil
 	st.headerBytes = 0
+	st.visible = nil
+	st.idx.wipe()
+	if st.armed {
+		st.armed = false
+		close(st.idxStop)
+	}
 }
 
 // evictable reports whether the connection may be closed to make room: it

@@ -1,9 +1,9 @@
 // Package templates renders popgate's pages with templ.
 //
 // Each page has a view model defined here (LoginPage, InboxPage,
-// MessagePage, LogoutPage, ErrorPage) and a component that takes it
-// (LoginView, InboxView, MessageView, LogoutView, ErrorView); every page is
-// wrapped in Layout. The view models hold plain values that the web layer
+// MessagePage, LogoutPage, ErrorPage; SearchPage in search.go) and a
+// component that takes it (LoginView, InboxView, MessageView, LogoutView,
+// ErrorView, SearchView); every page is wrapped in Layout. The view models hold plain values that the web layer
 // fills in: components never see requests, sessions or POP3 types, and do
 // no I/O beyond writing to the io.Writer they render into.
 //
@@ -11,7 +11,8 @@
 // is rendered as escaped text; links taken from mail pass templ's URL
 // sanitizer and are dropped when it rejects them. Pages need no JavaScript
 // and no inline styles, so they work under a strict Content-Security-Policy
-// (style-src 'self'). State changes are POST forms.
+// (style-src 'self'). State changes are POST forms; only search forms,
+// which change nothing, are GET.
 //
 // Components are safe for concurrent use as long as the view models passed
 // to them are not modified while rendering.

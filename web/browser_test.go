@@ -441,7 +441,7 @@ func newTestBrowserApp(tb testing.TB, msgs []hostileMail) (string, []string) {
 	}
 	srv.AddMailbox("alice", "pw", raws...)
 	quiet := slog.New(slog.DiscardHandler)
-	m := session.NewManager(session.Config{CookiePath: "/mail/", Logger: quiet})
+	m := session.NewManager(session.Config{CookiePath: "/mail/", Logger: quiet, Envelope: web.ParseEnvelope})
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -8,7 +8,6 @@ import (
 
 	"popgate/pop3"
 	"popgate/templates"
-	"popgate/web/mailview"
 )
 
 // pageSize is how many messages an inbox page lists.
@@ -36,14 +35,10 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 	for i := start - 1; i >= end; i-- {
 		uids = append(uids, msgs[i].UID)
 	}
-	headers, err := sess.Headers(ctx, uids)
+	sums, sizes, err := pageSummaries(ctx, sess, msgs[end:start])
 	if err != nil {
 		s.renderError(w, r, err)
 		return
-	}
-	sizes := make(map[string]int64, len(msgs))
-	for _, m := range msgs {
-		sizes[m.UID] = m.Size
 	}
 	read, readOK := s.readSet(r, sess, msgs)
 	unread := 0
@@ -80,7 +75,7 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 		p.NextHref = s.inboxURL(page+1, "")
 	}
 	for _, uid := range uids {
-		sum := mailview.Summarize(headers[uid])
+		sum := sums[uid]
 		p.Rows = append(p.Rows, templates.MessageRow{
 			UID:           uid,
 			Href:          s.messageURL(uid, ""),

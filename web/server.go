@@ -119,6 +119,7 @@ func (s *Server) routes(serveMetrics bool) http.Handler {
 	app.Group(func(r chi.Router) {
 		r.Use(s.requireSession)
 		r.Get("/", s.handleInbox)
+		r.Get("/search", s.handleSearch)
 		r.Get("/message/{uid}", s.handleMessage)
 		r.Get("/message/{uid}/body", s.handleMessageBody)
 		r.Get("/message/{uid}/part/{part}", s.handlePart)

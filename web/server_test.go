@@ -28,7 +28,7 @@ func newTestApp(t *testing.T, base string) (*httptest.Server, *http.Client, stri
 	t.Helper()
 	srv := pop3test.NewServer(t, nil)
 	srv.AddMailbox("alice", "pw", hostileMessage)
-	m := session.NewManager(session.Config{CookiePath: base, Logger: slog.New(slog.DiscardHandler)})
+	m := session.NewManager(session.Config{CookiePath: base, Logger: slog.New(slog.DiscardHandler), Envelope: web.ParseEnvelope})
 	t.Cleanup(func() { m.Close(t.Context()) })
 	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.Addr(), Options: pop3.Options{Security: pop3.SecurityNone}}
 	h := web.NewServer(web.Config{BasePath: base, Upstreams: []session.Upstream{up}, Logger: slog.New(slog.DiscardHandler)}, m)

@@ -43,7 +43,7 @@ func signInApp(t *testing.T, srv *pop3test.Server, security pop3.Security, cfg w
 	t.Helper()
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	m := session.NewManager(session.Config{Logger: logger})
+	m := session.NewManager(session.Config{Logger: logger, Envelope: web.ParseEnvelope})
 	t.Cleanup(func() { m.Close(t.Context()) })
 	opts := pop3.Options{Security: security}
 	if security != pop3.SecurityNone {
@@ -334,7 +334,7 @@ func TestUntrustedCertificate(t *testing.T) {
 	srv := pop3test.NewServer(t, nil)
 	srv.AddMailbox("alice", "pw")
 	logs := &lockedBuffer{}
-	m := session.NewManager(session.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	m := session.NewManager(session.Config{Logger: slog.New(slog.NewTextHandler(logs, nil)), Envelope: web.ParseEnvelope})
 	t.Cleanup(func() { m.Close(t.Context()) })
 	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.TLSAddr(), Options: pop3.Options{Security: pop3.SecurityTLS}}
 	ts := httptest.NewServer(web.NewServer(web.Config{Upstreams: []session.Upstream{up}}, m))

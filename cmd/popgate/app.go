@@ -99,6 +99,7 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout: m.Config.IdleTimeout,
 		Logger:      m.Logger,
 		Committed:   m.Metrics.Committed,
+		Envelope:    web.ParseEnvelope,
 	})
 	m.Sessions = sessions
 	handler := web.NewServer(web.Config{

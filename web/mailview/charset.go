@@ -22,6 +22,12 @@ func decodeCharset(b []byte, name string) (s string, known bool) {
 		return strings.ToValidUTF8(string(b), "\uFFFD"), true
 	case "utf-7", "unicode-1-1-utf-7", "x-unicode-2-0-utf-7":
 		return decodeUTF7(b), true
+	case "iso-8859-1":
+		// The commonest legacy set is one code point per byte, as in the
+		// table charset.Reader would use; decoding it here spares
+		// x/text's reader and its 8 KiB of buffers per encoded word,
+		// which dominated the cost of reading a header.
+		return isoLatin1(b), true
 	case "utf-16", "utf16", "ucs-2":
 		name = utf16Order(b)
 	}
@@ -157,4 +163,14 @@ func decodeUTF7(b []byte) string {
 		}
 	}
 	return strings.ToValidUTF8(sb.String(), "\uFFFD")
+}
+
+// isoLatin1 decodes ISO-8859-1: each byte is the code point of its value.
+func isoLatin1(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(b) + len(b)/4)
+	for _, c := range b {
+		sb.WriteRune(rune(c))
+	}
+	return sb.String()
 }

@@ -23,6 +23,19 @@ type Summary struct {
 // valid and otherwise in the message's charset or Latin-1. Summarize
 // doesn't perform I/O and is safe for concurrent use.
 func Summarize(header []byte) Summary {
+	s, _ := summarize(header, false)
+	return s
+}
+
+// SummarizeWithRecipients is Summarize plus the To and Cc addresses,
+// decoded as From is, from one reading of the header block: what the
+// search index keeps. It never fails, doesn't perform I/O and is safe for
+// concurrent use.
+func SummarizeWithRecipients(header []byte) (Summary, []Address) {
+	return summarize(header, true)
+}
+
+func summarize(header []byte, recipients bool) (Summary, []Address) {
 	h, _ := readHeaderBytes(header)
 	ct, params := parseMediaHeader(h.get("content-type"))
 	disposition, _ := parseMediaHeader(h.get("content-disposition"))
@@ -41,5 +54,14 @@ func Summarize(header []byte) Summary {
 	} else {
 		s.FromText = oneLine(decodeWords(h.get("from"), hint))
 	}
-	return s
+	if !recipients {
+		return s, nil
+	}
+	var to []Address
+	for _, f := range h {
+		if f.key == "to" || f.key == "cc" {
+			to = append(to, parseAddressList(f.value, hint)...)
+		}
+	}
+	return s, to
 }

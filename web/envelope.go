@@ -1,0 +1,70 @@
+package web
+
+import (
+	"context"
+	"strings"
+
+	"popgate/session"
+	"popgate/web/mailview"
+)
+
+// ParseEnvelope reads a header block (TOP n 0) the way the inbox shows it,
+// with mailview, for session.Config.Envelope: the header index then holds
+// exactly what Summarize would show, and rows built from index entries look
+// as they did when the inbox parsed headers itself. It never fails, doesn't
+// perform I/O and is safe for concurrent use.
+func ParseEnvelope(header []byte) session.Envelope {
+	sum, to := mailview.SummarizeWithRecipients(header)
+	var rcpt strings.Builder
+	for i, a := range to {
+		if i > 0 {
+			rcpt.WriteString(", ")
+		}
+		rcpt.WriteString(a.Name)
+		rcpt.WriteByte(' ')
+		rcpt.WriteString(a.Email)
+	}
+	return session.Envelope{
+		FromName:      sum.From.Name,
+		FromAddr:      sum.From.Email,
+		FromText:      sum.FromText,
+		To:            rcpt.String(),
+		Subject:       sum.Subject,
+		Date:          sum.Date,
+		HasAttachment: sum.HasAttachment,
+	}
+}
+
+// summaryOf turns an index entry back into the Summary the inbox row is
+// built from.
+func summaryOf(e session.Envelope) mailview.Summary {
+	return mailview.Summary{
+		From:          mailview.Address{Name: e.FromName, Email: e.FromAddr},
+		FromText:      e.FromText,
+		Subject:       e.Subject,
+		Date:          e.Date,
+		HasAttachment: e.HasAttachment,
+	}
+}
+
+// pageSummaries returns the summary and size of each message of one inbox
+// page, by UID, from the session's header index: headers already indexed
+// cost neither a POP3 round trip nor parsing, and the others are fetched
+// with one pipelined TOP and indexed.
+func pageSummaries(ctx context.Context, sess *session.Session, page []session.Message) (map[string]mailview.Summary, map[string]int64, error) {
+	uids := make([]string, len(page))
+	sizes := make(map[string]int64, len(page))
+	for i, m := range page {
+		uids[i] = m.UID
+		sizes[m.UID] = m.Size
+	}
+	envs, err := sess.Envelopes(ctx, uids)
+	if err != nil {
+		return nil, nil, err
+	}
+	sums := make(map[string]mailview.Summary, len(page))
+	for i, uid := range uids {
+		sums[uid] = summaryOf(envs[i])
+	}
+	return sums, sizes, nil
+}
