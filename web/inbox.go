@@ -40,13 +40,8 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	read, readOK := s.readSet(r, sess, msgs)
-	unread := 0
-	for _, m := range msgs {
-		if readOK && !read[m.UID] {
-			unread++
-		}
-	}
+	reads := s.readView(r, sess, msgs)
+	unread := reads.unread
 
 	now := time.Now()
 	p := templates.InboxPage{
@@ -85,7 +80,7 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 			DateText:      shortDate(sum.Date, now),
 			DateTitle:     fullDate(sum.Date),
 			DateISO:       isoDate(sum.Date),
-			Unread:        readOK && !read[uid],
+			Unread:        reads.ok && !reads.read[uid],
 			SizeText:      humanSize(sizes[uid]),
 			HasAttachment: sum.HasAttachment,
 		})

@@ -11,6 +11,7 @@ import (
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	sess := sessionFrom(r)
 	deleted, err := s.sessions.Logout(r.Context(), sess)
+	s.readViews.forget(sess)
 	s.sessions.ClearCookie(w, s.isHTTPS(r))
 	page := templates.LogoutPage{Meta: templates.Meta{Title: "Signed out", Base: s.base}, Deleted: deleted}
 	status := http.StatusOK

@@ -59,6 +59,10 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	if page < pages {
 		p.NextHref = s.searchURL(form, page+1)
 	}
+	var reads *readView
+	if msgs, err := sess.Messages(r.Context()); err == nil {
+		reads = s.readView(r, sess, msgs)
+	}
 	now := time.Now()
 	for _, h := range res.Hits {
 		sum := summaryOf(h.Envelope)
@@ -70,6 +74,8 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 			Subject:       sum.Subject,
 			DateText:      shortDate(sum.Date, now),
 			DateTitle:     fullDate(sum.Date),
+			DateISO:       isoDate(sum.Date),
+			Unread:        reads != nil && reads.ok && !reads.read[h.UID],
 			SizeText:      humanSize(h.Size),
 			HasAttachment: sum.HasAttachment,
 		})

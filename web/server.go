@@ -66,6 +66,7 @@ type Server struct {
 	ready          readiness
 	bodies         bodyCache
 	reads          readstate.Store
+	readViews      readViews
 }
 
 // NewServer returns a Server over sessions. It performs no I/O.

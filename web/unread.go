@@ -18,9 +18,13 @@ func account(sess *session.Session) readstate.Account {
 // markRead remembers that the user opened uid. A store that fails costs
 // the mark, never the page: the error is logged.
 func (s *Server) markRead(r *http.Request, sess *session.Session, uid string) {
+	if s.readViews.isRead(sess, uid) {
+		return // reopened: nothing to write
+	}
 	if err := s.reads.MarkRead(account(sess), uid); err != nil {
 		s.log.WarnContext(r.Context(), "read state: mark read failed", "error", err)
 	}
+	s.readViews.forget(sess)
 }
 
 // readSet returns the UIDs the user opened, forgetting first those no
@@ -65,6 +69,7 @@ func (s *Server) handleMarkUnread(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, errInternal)
 		return
 	}
+	s.readViews.forget(sess)
 	http.Redirect(w, r, s.inboxURL(page, "done=unread"), http.StatusSeeOther)
 }
 

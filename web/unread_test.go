@@ -384,3 +384,42 @@ func TestKeysScript(t *testing.T) {
 		t.Errorf("sign-in page loads a script; shortcuts are for signed-in pages")
 	}
 }
+
+// The inbox keeps its read marks per listing; every change of the listing
+// (a deletion, an undo, another deletion) and every mark must show at once.
+func TestUnreadFollowsEveryChange(t *testing.T) {
+	srv, app, c := newReadApp(t, nil, nil, plainMessages(4))
+	uids := srv.UIDs("alice")
+	check := func(step string, wantUnread []string) {
+		t.Helper()
+		_, doc := mustGetDoc(t, c, app)
+		if got := unreadUIDs(doc); !slices.Equal(sorted(got), sorted(wantUnread)) {
+			t.Errorf("%s: unread rows = %v, want %v", step, got, wantUnread)
+		}
+		want := "Inbox — popgate"
+		if n := len(wantUnread); n > 0 {
+			want = fmt.Sprintf("Inbox (%d unread) — popgate", n)
+		}
+		if got := doc.Find("title").Text(); got != want {
+			t.Errorf("%s: title = %q, want %q", step, got, want)
+		}
+	}
+	check("at first", uids)
+	mustGetDoc(t, c, app+"message/"+uids[0])
+	check("after opening one", uids[1:])
+	mustGetDoc(t, c, app+"message/"+uids[0])
+	check("after opening it again", uids[1:])
+	mustPost(t, c, app+"message/"+uids[0]+"/delete")
+	check("after deleting the read one", uids[1:])
+	// Undo and delete another one without looking in between: the listing
+	// is as long as the one before, yet another.
+	mustPost(t, c, app+"undo")
+	mustPost(t, c, app+"message/"+uids[1]+"/delete")
+	check("after undo and deleting an unread one", uids[2:])
+	mustPost(t, c, app+"message/"+uids[0]+"/unread")
+	check("after marking the first unread", append([]string{uids[0]}, uids[2:]...))
+	_, doc := mustGetDoc(t, c, app+"search?q=message")
+	if got, want := doc.Find(`[data-testid="search-row"].unread`).Length(), 3; got != want {
+		t.Errorf("search shows %d unread rows, want %d", got, want)
+	}
+}
