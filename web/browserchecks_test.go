@@ -28,11 +28,18 @@ const mailDOMCheck = `(() => {
 		'marquee', 'keygen', 'area', 'map', 'xmp', 'plaintext', 'noembed', 'noframes', 'dialog']);
 	const loaders = /^(on.*|srcset|srcdoc|background|poster|ping|formaction|action|dynsrc|lowsrc|longdesc|usemap|ismap|xmlns|cite|data|codebase|classid|archive|manifest|autofocus|contenteditable|form)$/;
 	const say = (what, el) => problems.push(what + ' in ' + el.outerHTML.slice(0, 160));
+	// popgate's own head: one style sheet that only fits the mail to the
+	// frame (it loads nothing), and the viewport. The sanitizer keeps no
+	// <style> or <meta> of the mail, so anything else is the mail's.
+	const inHead = el => el.parentElement === document.head;
+	const ownStyle = el => el.localName === 'style' && inHead(el) && document.querySelectorAll('style').length === 1 &&
+		/^img\{max-width:100%%!important;height:auto\}/.test(el.textContent) && !/url|@import|expression|position/i.test(el.textContent);
+	const ownViewport = el => inHead(el) && el.name === 'viewport' && el.content === 'width=device-width, initial-scale=1';
 	for (const el of document.querySelectorAll('*')) {
 		const tag = el.localName;
 		if (el.namespaceURI !== 'http://www.w3.org/1999/xhtml') say('foreign element <' + tag + '>', el);
-		if (deny.has(tag)) say('<' + tag + '>', el);
-		if (tag === 'meta' && (el.hasAttribute('http-equiv') || !(el.hasAttribute('charset') || el.name === 'referrer'))) say('meta', el);
+		if (deny.has(tag) && !ownStyle(el)) say('<' + tag + '>', el);
+		if (tag === 'meta' && (el.hasAttribute('http-equiv') || !(el.hasAttribute('charset') || el.name === 'referrer' || ownViewport(el)))) say('meta', el);
 		for (const a of el.attributes) {
 			const n = a.name.toLowerCase();
 			if (loaders.test(n) || n.includes(':')) say('attribute ' + n, el);
