@@ -151,6 +151,15 @@ func axeCheck(t *testing.T, tab *browserTab, axe, name, shots string) {
 		if r.Passes == 0 {
 			t.Errorf("%s in %s: axe passed no rule at all", name, v)
 		}
+		if v.Mobile {
+			var small []string
+			if err := tab.eval(smallTapTargets, &small); err != nil {
+				t.Fatal(err)
+			}
+			if len(small) > 0 {
+				t.Errorf("%s in %s: tap targets smaller than 44 by 44 px:\n  %s", name, v, strings.Join(small, "\n  "))
+			}
+		}
 		var b strings.Builder
 		for _, x := range r.Violations {
 			b.WriteString("\n  " + x.String())
@@ -168,9 +177,31 @@ func axeCheck(t *testing.T, tab *browserTab, axe, name, shots string) {
 	}
 }
 
+// smallTapTargets lists the controls a finger has to hit that are smaller
+// than 44 by 44 CSS pixels: buttons, links styled as buttons, form fields,
+// checkboxes (by the label or cell that takes their taps) and the skip link
+// once focused. Links inside running text are exempt, as WCAG's target
+// size rule exempts them.
+const smallTapTargets = `(() => {
+	const out = [];
+	const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
+	const sel = 'button, .btn, input:not([type=hidden]), select, textarea, summary, header a, nav a';
+	for (const el of document.querySelectorAll(sel)) {
+		if (!visible(el) || el.closest('dialog:not([open])')) continue;
+		let box = el.getBoundingClientRect();
+		if (el.type === 'checkbox' || el.type === 'radio') {
+			const taker = el.closest('label, td') || el;
+			box = taker.getBoundingClientRect();
+		}
+		if (box.width < 44 - 0.5 || box.height < 44 - 0.5) out.push(el.outerHTML.slice(0, 100) + ' is ' + Math.round(box.width) + 'x' + Math.round(box.height));
+	}
+	return out;
+})()`
+
 // TestAccessibilityAxeSees shows that the check finds what it must: a
 // page with an image without text, unreadable text, a nameless button, no
-// language and no title.
+// language and no title; and the tap target check finds buttons and a
+// checkbox too small for a finger.
 func TestAccessibilityAxeSees(t *testing.T) {
 	requireBrowser(t)
 	axe := requireAxe(t)
@@ -179,7 +210,8 @@ func TestAccessibilityAxeSees(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
 		io.WriteString(w, `<!DOCTYPE html><html><body><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
-			<p style="color:#999;background:#aaa">faint</p><button></button></main></body></html>`)
+			<p style="color:#999;background:#aaa">faint</p><button></button>
+			<button style="height:30px">small</button> <input type="checkbox" aria-label="tiny"></main></body></html>`)
 	}))
 	t.Cleanup(ts.Close)
 	tab := newTestBrowserTab(t)
@@ -196,6 +228,13 @@ func TestAccessibilityAxeSees(t *testing.T) {
 		if !slices.Contains(got, want) {
 			t.Errorf("axe found %q on a broken page, want %s among them", got, want)
 		}
+	}
+	var small []string
+	if err := tab.eval(smallTapTargets, &small); err != nil {
+		t.Fatal(err)
+	}
+	if len(small) != 3 || !strings.Contains(small[1], "small") || !strings.Contains(small[2], "checkbox") {
+		t.Errorf("small tap targets on a page with three = %q", small)
 	}
 }
 
