@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"popgate/pop3"
+	"popgate/pop3/pop3test/dovecot"
+)
+
+// world is everything the figures run against.
+type world struct {
+	cfg   config
+	dir   string // work folder
+	mail  *mailbox
+	dove  *dovecot.Server
+	users []*user // Dovecot users; users[0] holds the mailbox, the others hard links to it
+
+	popgate    *popgateProc // against Dovecot
+	popgateBin string
+}
+
+// userName is the Dovecot user i.
+func userName(i int) string { return fmt.Sprintf("u%02d", i) }
+
+// setUp starts Dovecot with the mailbox and popgate in front of it.
+func setUp(ctx context.Context, cfg config, w *world, progress io.Writer) error {
+	if _, err := exec.LookPath("dovecot"); err != nil {
+		if _, err := os.Stat("/usr/sbin/dovecot"); err != nil {
+			return errors.New("Dovecot is not installed: apt-get install dovecot-pop3d (Debian), then run again")
+		}
+	}
+	corpus, err := loadCorpus(cfg.Corpus)
+	if err != nil {
+		return err
+	}
+	t := time.Now()
+	w.mail = newMailbox(corpus, cfg.Messages, cfg.HTMLSize, cfg.Attachment)
+	owner := userName(0)
+	passwords := map[string]string{}
+	for i := 1; i < cfg.Users; i++ {
+		passwords[userName(i)] = userName(i) + "pw"
+	}
+	w.dove, err = dovecot.StartProcess(filepath.Join(w.dir, "dovecot"), dovecot.Options{
+		Bulk:        map[string]int{owner: cfg.Messages},
+		BulkMessage: func(_ string, i int) []byte { return w.mail.message(i) },
+		Passwords:   passwords,
+		// Every figure signs in beside others to the same mailboxes: the
+		// floors next to popgate's sessions.
+		NoLockSession:        true,
+		MaxUserIPConnections: -1,
+	})
+	if err != nil {
+		return fmt.Errorf("starting Dovecot: %w", err)
+	}
+	fmt.Fprintf(progress, "dovecot: %d messages written in %v\n", cfg.Messages, time.Since(t).Round(time.Millisecond))
+	if err := w.linkMailboxes(); err != nil {
+		return err
+	}
+	for i := range cfg.Users {
+		w.users = append(w.users, &user{name: userName(i), password: w.dove.Password(userName(i)), ip: fakeIP(i)})
+	}
+	t = time.Now()
+	if err := w.warmDovecot(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "dovecot: %d maildrops indexed in %v\n", cfg.Users, time.Since(t).Round(time.Millisecond))
+
+	w.popgate, err = startPopgate(ctx, w.popgateBin, w.dir, "popgate-dovecot", map[string]string{
+		"POPGATE_SERVERS":         "pop3s://" + w.dove.TLSAddr(),
+		"POPGATE_CA_FILE":         w.dove.CAFile(),
+		"POPGATE_SESSION_KEY":     randomKey(),
+		"POPGATE_TRUSTED_PROXIES": "127.0.0.1",
+	})
+	return err
+}
+
+// linkMailboxes gives every other user the owner's messages as hard links
+// into Maildir/new: 50 mailboxes of 10,000 messages for the price of one.
+// Dovecot has not seen any of them yet, so they are new mail to it.
+func (w *world) linkMailboxes() error {
+	files := w.dove.MaildirFiles(userName(0))
+	var wg sync.WaitGroup
+	errs := make([]error, w.cfg.Users)
+	for i := 1; i < w.cfg.Users; i++ {
+		wg.Go(func() {
+			dst := filepath.Join(w.dove.Maildir(userName(i)), "new")
+			for _, f := range files {
+				if err := os.Link(f, filepath.Join(dst, filepath.Base(f))); err != nil {
+					errs[i] = fmt.Errorf("linking the mailbox for %s: %w", userName(i), err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// pop3Options are the options popgate uses for Dovecot: implicit TLS,
+// verified against the instance's CA, server name from the address.
+func (w *world) pop3Options() *pop3.Options {
+	return &pop3.Options{Security: pop3.SecurityTLS, TLSConfig: &tls.Config{RootCAs: w.dove.CertPool()}}
+}
+
+// dialPOP3 signs in to Dovecot directly with package pop3.
+func (w *world) dialPOP3(ctx context.Context, u *user) (*pop3.Client, error) {
+	c, err := pop3.Dial(ctx, w.dove.TLSAddr(), w.pop3Options())
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(ctx, u.name, u.password); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// warmDovecot signs in to every maildrop once, so Dovecot has indexed it
+// before anything is timed (the first login to 10,000 new messages takes
+// Dovecot about half a second).
+func (w *world) warmDovecot(ctx context.Context) error {
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	errs := make([]error, len(w.users))
+	for i, u := range w.users {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			c, err := w.dialPOP3(ctx, u)
+			if err != nil {
+				errs[i] = fmt.Errorf("signing in to Dovecot as %s: %w", u.name, err)
+				return
+			}
+			defer c.Close()
+			list, err := c.List(ctx)
+			if err == nil && len(list) != w.cfg.Messages {
+				err = fmt.Errorf("LIST shows %d messages, want %d", len(list), w.cfg.Messages)
+			}
+			if err == nil {
+				_, err = c.Uidl(ctx)
+			}
+			if err == nil {
+				err = c.Quit(ctx)
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("Dovecot maildrop of %s: %w", u.name, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// pop3ServerProc is the in-memory POP3 server in a child process.
+type pop3ServerProc struct {
+	*child
+	addr   string // implicit TLS
+	caFile string
+	stdin  io.WriteCloser
+}
+
+// startPOP3Server re-executes this binary as "pop3-server" with n users,
+// and waits for it to print its address.
+func startPOP3Server(ctx context.Context, dir, corpus string, n int) (*pop3ServerProc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	caFile := filepath.Join(dir, "pop3test-ca.pem")
+	logPath := filepath.Join(dir, "pop3-server.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(self, pop3ServerCommand, "-users", fmt.Sprint(n), "-corpus", corpus, "-ca-out", caFile)
+	cmd.Stderr = logFile
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	// The server runs until its stdin closes: when we exit, however we exit.
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	c, err := startChild("pop3-server", cmd)
+	if err != nil {
+		return nil, err
+	}
+	c.log = logPath
+	p := &pop3ServerProc{child: c, caFile: caFile, stdin: stdin}
+	lines := make(chan string, 1)
+	go func() {
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			if addr, ok := strings.CutPrefix(s.Text(), "listening "); ok {
+				lines <- addr
+			}
+		}
+		close(lines)
+	}()
+	select {
+	case addr, ok := <-lines:
+		if !ok {
+			p.stop()
+			return nil, fmt.Errorf("pop3-server exited during start\n%s", c.logTail())
+		}
+		p.addr = addr
+		return p, nil
+	case <-time.After(60 * time.Second):
+	case <-ctx.Done():
+	}
+	p.stop()
+	return nil, fmt.Errorf("pop3-server did not start within 60 s\n%s", c.logTail())
+}
+
+func (p *pop3ServerProc) stop() {
+	if p == nil {
+		return
+	}
+	p.stdin.Close()
+	p.child.stop(5 * time.Second)
+}
+
+// tearDown stops what setUp started, in reverse.
+func (w *world) tearDown() {
+	if w.popgate != nil {
+		w.popgate.stop(10 * time.Second)
+	}
+	if w.dove != nil {
+		_ = w.dove.Stop()
+	}
+}
