@@ -7,14 +7,25 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 )
+
+// loadAverage is the first three fields of /proc/loadavg.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}
 
 // run builds the world, measures every figure and prints the table. It
 // returns the exit status: 1 when set-up or a measurement failed, 0
 // otherwise, whether or not the targets were met.
 func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	start := time.Now()
+	loadBefore := loadAverage()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	fail := func(err error) int {
@@ -98,6 +109,8 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "- load: Go HTTP/1.1 client in this process, one keep-alive connection per user, closed loop; pages warmed first (each user opened every page once), "+
 		"so the load meets popgate's per-session header cache (8 MiB; pages beyond it cost a pipelined TOP batch to Dovecot)\n")
 	fmt.Fprintf(stdout, "- sequential figures: %d samples each, popgate and floor alternating; sign-in: %d users one after another\n", cfg.Samples, cfg.Users)
+	fmt.Fprintf(stdout, "- load average of the machine (1, 5, 15 min) at the start: %s, at the end: %s (other work on the machine skews every figure; the ratios less)\n",
+		loadBefore, loadAverage())
 	fmt.Fprintf(stdout, "- time: set-up %v, whole run %v\n", setup.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 	if failed != nil {
 		return fail(failed)
