@@ -347,7 +347,7 @@ func sessionsFigure(ctx context.Context, w *world, progress io.Writer) (row, err
 	}
 	close(users)
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := firstError(errs); err != nil {
 		return row{}, err
 	}
 	c.closeIdle()

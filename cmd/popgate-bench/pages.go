@@ -45,12 +45,7 @@ func warmPages(ctx context.Context, c *client, users []*user, pages int) error {
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return firstError(errs)
 }
 
 // inboxPage is a realistic page for the render floor: the 50 newest

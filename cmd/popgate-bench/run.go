@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,7 +30,14 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	fail := func(err error) int {
-		fmt.Fprintln(stderr, "popgate-bench:", err)
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			fmt.Fprintf(stderr, "popgate-bench: gave up after -timeout %v: %v\n", cfg.Timeout, err)
+		case ctx.Err() != nil:
+			fmt.Fprintln(stderr, "popgate-bench: interrupted")
+		default:
+			fmt.Fprintln(stderr, "popgate-bench:", err)
+		}
 		return 1
 	}
 	dir, err := os.MkdirTemp(cfg.Dir, "popgate-bench-")

@@ -104,7 +104,7 @@ func (w *world) linkMailboxes() error {
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return firstError(errs)
 }
 
 // pop3Options are the options popgate uses for Dovecot: implicit TLS,
@@ -159,7 +159,17 @@ func (w *world) warmDovecot(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return firstError(errs)
+}
+
+// firstError returns the first non-nil error of errs.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pop3ServerProc is the in-memory POP3 server in a child process.
