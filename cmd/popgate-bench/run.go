@@ -40,6 +40,13 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
+	if err := checkDovecot(); err != nil {
+		return fail(err)
+	}
+	corpus, err := loadCorpus(cfg.Corpus)
+	if err != nil {
+		return fail(err)
+	}
 	dir, err := os.MkdirTemp(cfg.Dir, "popgate-bench-")
 	if err != nil {
 		return fail(err)
@@ -61,7 +68,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		}
 	}
 	defer w.tearDown()
-	if err := setUp(ctx, cfg, w, stderr); err != nil {
+	if err := setUp(ctx, cfg, w, corpus, stderr); err != nil {
 		return fail(err)
 	}
 	setup := time.Since(start)

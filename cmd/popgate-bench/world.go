@@ -34,16 +34,8 @@ type world struct {
 func userName(i int) string { return fmt.Sprintf("u%02d", i) }
 
 // setUp starts Dovecot with the mailbox and popgate in front of it.
-func setUp(ctx context.Context, cfg config, w *world, progress io.Writer) error {
-	if _, err := exec.LookPath("dovecot"); err != nil {
-		if _, err := os.Stat("/usr/sbin/dovecot"); err != nil {
-			return errors.New("Dovecot is not installed: apt-get install dovecot-pop3d (Debian), then run again")
-		}
-	}
-	corpus, err := loadCorpus(cfg.Corpus)
-	if err != nil {
-		return err
-	}
+func setUp(ctx context.Context, cfg config, w *world, corpus [][]byte, progress io.Writer) error {
+	var err error
 	t := time.Now()
 	w.mail = newMailbox(corpus, cfg.Messages, cfg.HTMLSize, cfg.Attachment)
 	owner := userName(0)
@@ -107,6 +99,18 @@ func (w *world) linkMailboxes() error {
 	return firstError(errs)
 }
 
+// checkDovecot fails clearly when Dovecot is missing, before anything is
+// built.
+func checkDovecot() error {
+	if _, err := exec.LookPath("dovecot"); err == nil {
+		return nil
+	}
+	if _, err := os.Stat("/usr/sbin/dovecot"); err == nil {
+		return nil
+	}
+	return errors.New("dovecot is not installed: apt-get install dovecot-pop3d (Debian), then run again")
+}
+
 // pop3Options are the options popgate uses for Dovecot: implicit TLS,
 // verified against the instance's CA, server name from the address.
 func (w *world) pop3Options() *pop3.Options {
@@ -154,7 +158,7 @@ func (w *world) warmDovecot(ctx context.Context) error {
 				err = c.Quit(ctx)
 			}
 			if err != nil {
-				errs[i] = fmt.Errorf("Dovecot maildrop of %s: %w", u.name, err)
+				errs[i] = fmt.Errorf("maildrop of %s on Dovecot: %w", u.name, err)
 			}
 		})
 	}
