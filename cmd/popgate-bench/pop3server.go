@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
+	"time"
 
 	"popgate/pop3/pop3test"
 )
@@ -87,4 +93,76 @@ func runPOP3Server(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	case <-sig:
 	}
 	return 0
+}
+
+// pop3ServerProc is the in-memory POP3 server in a child process.
+type pop3ServerProc struct {
+	*child
+	addr   string // implicit TLS
+	caFile string
+	stdin  io.WriteCloser
+}
+
+// startPOP3Server re-executes this binary as "pop3-server" with n users,
+// and waits for it to print its address.
+func startPOP3Server(ctx context.Context, dir, corpus string, n int) (*pop3ServerProc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	caFile := filepath.Join(dir, "pop3test-ca.pem")
+	logPath := filepath.Join(dir, "pop3-server.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(self, pop3ServerCommand, "-users", fmt.Sprint(n), "-corpus", corpus, "-ca-out", caFile)
+	cmd.Stderr = logFile
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	// The server runs until its stdin closes: when we exit, however we exit.
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	c, err := startChild("pop3-server", cmd)
+	if err != nil {
+		return nil, err
+	}
+	c.log = logPath
+	p := &pop3ServerProc{child: c, caFile: caFile, stdin: stdin}
+	lines := make(chan string, 1)
+	go func() {
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			if addr, ok := strings.CutPrefix(s.Text(), "listening "); ok {
+				lines <- addr
+			}
+		}
+		close(lines)
+	}()
+	select {
+	case addr, ok := <-lines:
+		if !ok {
+			p.stop()
+			return nil, fmt.Errorf("pop3-server exited during start\n%s", c.logTail())
+		}
+		p.addr = addr
+		return p, nil
+	case <-time.After(60 * time.Second):
+	case <-ctx.Done():
+	}
+	p.stop()
+	return nil, fmt.Errorf("pop3-server did not start within 60 s\n%s", c.logTail())
+}
+
+func (p *pop3ServerProc) stop() {
+	if p == nil {
+		return
+	}
+	p.stdin.Close()
+	p.child.stop(5 * time.Second)
 }
