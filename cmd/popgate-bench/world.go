@@ -109,6 +109,9 @@ func checkDovecot() error {
 	return errors.New("dovecot is not installed: apt-get install dovecot-pop3d (Debian), then run again")
 }
 
+// warmTimeout bounds each exchange of the first login to a maildrop.
+const warmTimeout = 5 * time.Minute
+
 // pop3Options are the options popgate uses for Dovecot: implicit TLS,
 // verified against the instance's CA, server name from the address.
 func (w *world) pop3Options() *pop3.Options {
@@ -132,14 +135,24 @@ func (w *world) dialPOP3(ctx context.Context, u *user) (*pop3.Client, error) {
 // before anything is timed (the first login to 10,000 new messages takes
 // Dovecot about half a second).
 func (w *world) warmDovecot(ctx context.Context) error {
-	sem := make(chan struct{}, 4)
+	sem := make(chan struct{}, 2) // Dovecot indexes with one process per login
+
 	var wg sync.WaitGroup
 	errs := make([]error, len(w.users))
 	for i, u := range w.users {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			c, err := w.dialPOP3(ctx, u)
+			// Indexing 10,000 new messages on a busy machine can take
+			// longer than an exchange's default 30 s.
+			opts := w.pop3Options()
+			opts.Timeout = warmTimeout
+			c, err := pop3.Dial(ctx, w.dove.TLSAddr(), opts)
+			if err == nil {
+				if err = c.Login(ctx, u.name, u.password); err != nil {
+					c.Close()
+				}
+			}
 			if err != nil {
 				errs[i] = fmt.Errorf("signing in to Dovecot as %s: %w", u.name, err)
 				return
