@@ -136,7 +136,6 @@ func (w *world) dialPOP3(ctx context.Context, u *user) (*pop3.Client, error) {
 // Dovecot about half a second).
 func (w *world) warmDovecot(ctx context.Context) error {
 	sem := make(chan struct{}, 2) // Dovecot indexes with one process per login
-
 	var wg sync.WaitGroup
 	errs := make([]error, len(w.users))
 	for i, u := range w.users {
