@@ -158,7 +158,7 @@ func downloadFigure(ctx context.Context, w *world, c *client, direct *pop3.Clien
 	g, f := size/got.p(50).Seconds(), size/floor.p(50).Seconds()
 	return row{
 		figure:   fmt.Sprintf("download the %s attachment", mb(w.cfg.Attachment)),
-		measured: fmt.Sprintf("%.0f MB/s (median of %d); RSS +%s at most", g/1e6, runs, mb(int(growth))),
+		measured: fmt.Sprintf("%.0f MB/s (median of %d); RSS grew by %s at most (peak over the RSS before each download)", g/1e6, runs, mb(int(growth))),
 		floor:    fmt.Sprintf("%.0f MB/s: RETR, decoded, into io.Discard", f/1e6),
 		ratio:    fmt.Sprintf("%.2f", g/f),
 		target:   ">= 0.8; RSS +32 MB at most",

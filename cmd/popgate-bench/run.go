@@ -119,7 +119,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		"one %s HTML newsletter (quoted-printable), one %s attachment (base64); %d Dovecot users hold it as hard links\n",
 		cfg.Messages, cfg.Messages-2, len(sizes), mb(sizes[len(sizes)/2]), mb(sizes[len(sizes)*9/10]), mb(sizes[len(sizes)-1]),
 		mb(len(w.mail.html)), mb(cfg.Attachment), cfg.Users)
-	fmt.Fprintf(stdout, "- popgate: its own process (release build of this checkout, logging each request to a file), Dovecot over implicit TLS; "+
+	fmt.Fprintf(stdout, "- popgate: its own process (go build of this checkout, or -popgate; each request logged to a file), Dovecot over implicit TLS; "+
 		"sessions figure: a second popgate and the in-memory POP3 server (%d messages per user) in a third process\n", sessionMessages)
 	fmt.Fprintf(stdout, "- load: Go HTTP/1.1 client in this process, one keep-alive connection per user, closed loop; pages warmed first (each user opened every page once), "+
 		"so the load meets popgate's per-session header cache (8 MiB; pages beyond it cost a pipelined TOP batch to Dovecot)\n")
