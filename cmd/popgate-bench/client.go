@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// user is one account and, once signed in, its popgate session cookie.
+type user struct {
+	name, password string
+	ip             string // sent as X-Forwarded-For: the sign-in limit is per client address
+	cookie         string // "name=value" after signIn
+}
+
+// fakeIP is a distinct client address per simulated browser. popgate
+// trusts X-Forwarded-For from 127.0.0.1 (POPGATE_TRUSTED_PROXIES), as
+// behind a reverse proxy, so each user has its own sign-in rate limit.
+func fakeIP(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255) }
+
+// client talks HTTP to one popgate like a browser: keep-alive
+// connections, no redirects followed, the session cookie per user.
+type client struct {
+	base, host string
+	http       *http.Client
+}
+
+func newClient(p *popgateProc, conns int) *client {
+	tr := &http.Transport{
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		IdleConnTimeout:     time.Minute,
+		DisableCompression:  true,
+	}
+	return &client{base: p.base, host: p.host, http: &http.Client{
+		Transport:     tr,
+		Timeout:       5 * time.Minute,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+func (c *client) closeIdle() { c.http.CloseIdleConnections() }
+
+// signIn posts the sign-in form and keeps the session cookie. The Origin
+// header is what a browser sends; popgate refuses cross-origin POSTs.
+func (c *client) signIn(ctx context.Context, u *user) error {
+	form := url.Values{"username": {u.name}, "password": {u.password}, "server": {"0"}}
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://"+c.host)
+	req.Header.Set("X-Forwarded-For", u.ip)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("sign-in of %s: %w", u.name, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("sign-in of %s: status %d, want 303: %s", u.name, resp.StatusCode, excerpt(body))
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Value != "" && ck.MaxAge >= 0 {
+			u.cookie = ck.Name + "=" + ck.Value
+			return nil
+		}
+	}
+	return fmt.Errorf("sign-in of %s: no session cookie", u.name)
+}
+
+// get fetches path (relative to the base) as u and returns the status and
+// body; into, if not nil, receives the body instead.
+func (c *client) get(ctx context.Context, u *user, path string, into io.Writer) (int, []byte, int64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	if u != nil && u.cookie != "" {
+		req.Header.Set("Cookie", u.cookie)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("GET /%s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if into != nil {
+		n, err := io.Copy(into, resp.Body)
+		if err != nil {
+			return resp.StatusCode, nil, n, fmt.Errorf("GET /%s: reading body: %w", path, err)
+		}
+		return resp.StatusCode, nil, n, nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, nil, 0, fmt.Errorf("GET /%s: reading body: %w", path, err)
+	}
+	return resp.StatusCode, body, int64(len(body)), nil
+}
+
+// getOK is get wanting 200.
+func (c *client) getOK(ctx context.Context, u *user, path string) ([]byte, error) {
+	status, body, _, err := c.get(ctx, u, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		who := "nobody"
+		if u != nil {
+			who = u.name
+		}
+		return nil, fmt.Errorf("GET /%s as %s: status %d: %s", path, who, status, excerpt(body))
+	}
+	return body, nil
+}
+
+// inboxRows counts the message rows of an inbox page.
+func inboxRows(page []byte) int { return bytes.Count(page, []byte(`data-testid="message-row"`)) }
+
+func excerpt(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+func randomKey() string {
+	b := make([]byte, 32)
+	crand.Read(b)
+	return hex.EncodeToString(b)
+}
