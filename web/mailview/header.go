@@ -53,17 +53,26 @@ func readHeader(br *bufio.Reader, skipMbox bool) (h header, malformed bool) {
 		return nil, true // no header: the first line is body
 	}
 	total := 0
+	var fold []byte // the last field's value while continuation lines come
+	flush := func() {
+		if fold != nil {
+			h[len(h)-1].value = string(fold)
+			fold = nil
+		}
+	}
 	for {
 		line, eof := readLine(br, maxFieldLen)
 		total += len(line)
 		if len(bytes.TrimRight(line, " \t")) == 0 {
 			// The end of the header; spaces on that line are a mistake
 			// that strict parsers read as a continuation.
+			flush()
 			return h, malformed || len(line) > 0
 		}
 		if total > maxHeaderLen {
 			malformed = true
 		} else if k, v, ok := splitField(line); ok && (line[0] != ' ' && line[0] != '\t' || len(h) == 0) {
+			flush()
 			h = append(h, field{key: k, value: v})
 			malformed = malformed || line[0] == ' ' || line[0] == '\t'
 		} else if len(h) > 0 {
@@ -73,11 +82,15 @@ func readHeader(br *bufio.Reader, skipMbox bool) (h header, malformed bool) {
 				malformed = true // a continuation that lost its indentation
 				sep = " "
 			}
-			if len(last.value)+len(line) <= maxFieldLen {
-				last.value = strings.TrimRight(last.value+sep+string(line), " \t")
+			if fold == nil {
+				fold = []byte(last.value)
+			}
+			if len(fold)+len(line) <= maxFieldLen {
+				fold = bytes.TrimRight(append(append(fold, sep...), line...), " \t")
 			}
 		}
 		if eof {
+			flush()
 			return h, malformed
 		}
 	}
