@@ -130,6 +130,8 @@ func runJourney(t *testing.T, v browserView) {
 	j.expect(s.Total == "60 messages", "inbox count = %q, want 60 messages", s.Total)
 	j.expect(s.Page == "Page 1 of 2", "pager = %q, want Page 1 of 2", s.Page)
 	j.expect(slices.Equal(s.Rows, reversed(uids[10:])), "page 1 rows = %q, want the 50 newest", s.Rows)
+	j.expect(!strings.Contains(s.Main, "=?") && strings.Contains(s.Main, "Привет из Петербурга"),
+		"the inbox shows undecoded or missing subjects (KOI8-R, GB2312, ISO-2022-JP):\n%s", s.Main)
 	j.shot("inbox")
 
 	// 3. The older page holds the 10 oldest.
@@ -461,7 +463,7 @@ func newTestJourneyApp(tb testing.TB, msgs [][]byte, opts ...func(*web.Config)) 
 	srv := pop3test.NewServer(tb, nil)
 	srv.AddMailbox("alice", "pw", msgs...)
 	quiet := slog.New(slog.DiscardHandler)
-	m := session.NewManager(session.Config{CookiePath: "/mail/", Logger: quiet})
+	m := session.NewManager(session.Config{CookiePath: "/mail/", Logger: quiet, Envelope: web.ParseEnvelope})
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
