@@ -33,7 +33,7 @@ func TestKeyboard(t *testing.T) {
 
 	focused := func() (f struct {
 		Text, Href, UID string
-		Dialog        bool
+		Dialog          bool
 	}) {
 		t.Helper()
 		if err := tab.eval(`(() => { const a = document.activeElement; const tr = a && a.closest('tr[data-uid]');
