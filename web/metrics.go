@@ -105,8 +105,12 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
+		rec, ok := w.(*statusRecorder) // logRequests' own, outside
+		if !ok {
+			rec = &statusRecorder{ResponseWriter: w}
+			w = rec
+		}
+		next.ServeHTTP(w, r)
 		route := "unmatched"
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 			route = rc.RoutePattern()
