@@ -111,6 +111,9 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	if cfg.Short {
 		mode = "short (-short)"
 	}
+	if cfg.Only != nil {
+		mode += " (-only " + strings.Join(cfg.Only, ",") + ")"
+	}
 	fmt.Fprintf(stdout, "\npopgate-bench, %s run, %s\n\n", mode, time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	printTable(stdout, rows)
 	fmt.Fprintln(stdout)
