@@ -80,7 +80,7 @@ func (m *Manager) FromRequest(r *http.Request) (*Session, error) {
 	// HTTPS, so a plain cookie beside it may have been planted.
 	var v cookieValue
 	found := false
-	for _, name := range []string{m.CookieName(true), m.CookieName(false)} {
+	for _, name := range m.cookieNames {
 		if c, err := r.Cookie(name); err == nil && m.codec.Decode(name, c.Value, &v) == nil {
 			found = true
 			break

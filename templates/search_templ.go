@@ -136,8 +136,8 @@ func SearchView(p SearchPage) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					for _, r := range p.Rows {
-						templ_7745c5c3_Err = searchRow(r).Render(ctx, templ_7745c5c3_Buffer)
+					for i := range p.Rows {
+						templ_7745c5c3_Err = searchRow(&p.Rows[i]).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -347,7 +347,7 @@ func searchBox(m Meta) templ.Component {
 }
 
 // searchRow is one match, shown as an inbox row without the checkbox.
-func searchRow(r MessageRow) templ.Component {
+func searchRow(r *MessageRow) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -47,24 +47,14 @@ func summaryOf(e session.Envelope) mailview.Summary {
 	}
 }
 
-// pageSummaries returns the summary and size of each message of one inbox
-// page, by UID, from the session's header index: headers already indexed
-// cost neither a POP3 round trip nor parsing, and the others are fetched
-// with one pipelined TOP and indexed.
-func pageSummaries(ctx context.Context, sess *session.Session, page []session.Message) (map[string]mailview.Summary, map[string]int64, error) {
+// pageEnvelopes returns the envelope of each message of one inbox page,
+// in page's order, from the session's header index: headers already
+// indexed cost neither a POP3 round trip nor parsing, and the others are
+// fetched with one pipelined TOP and indexed.
+func pageEnvelopes(ctx context.Context, sess *session.Session, page []session.Message) ([]session.Envelope, error) {
 	uids := make([]string, len(page))
-	sizes := make(map[string]int64, len(page))
 	for i, m := range page {
 		uids[i] = m.UID
-		sizes[m.UID] = m.Size
 	}
-	envs, err := sess.Envelopes(ctx, uids)
-	if err != nil {
-		return nil, nil, err
-	}
-	sums := make(map[string]mailview.Summary, len(page))
-	for i, uid := range uids {
-		sums[uid] = summaryOf(envs[i])
-	}
-	return sums, sizes, nil
+	return sess.Envelopes(ctx, uids)
 }

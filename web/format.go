@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,19 +32,26 @@ func shortDate(t, now time.Time) string {
 	}
 	t = t.In(now.Location())
 	age := now.Sub(t)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	switch {
 	case age >= 0 && age < time.Minute:
 		return "Just now"
 	case age >= 0 && age < time.Hour:
-		return fmt.Sprintf("%d min ago", int(age/time.Minute))
+		return strconv.Itoa(int(age/time.Minute)) + " min ago"
 	case sameDay(t, now):
 		return t.Format("15:04")
-	case age > 0 && sameDay(t, today.AddDate(0, 0, -1)):
-		return "Yesterday " + t.Format("15:04")
-	case age > 0 && !t.Before(today.AddDate(0, 0, -6)):
-		return t.Format("Mon 15:04")
-	case t.Year() == now.Year():
+	}
+	// Most rows of a big mailbox are older than a week: the day
+	// boundaries are worked out only for the others.
+	if age > 0 && age < 8*24*time.Hour {
+		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+		switch {
+		case sameDay(t, today.AddDate(0, 0, -1)):
+			return "Yesterday " + t.Format("15:04")
+		case !t.Before(today.AddDate(0, 0, -6)):
+			return t.Format("Mon 15:04")
+		}
+	}
+	if t.Year() == now.Year() {
 		return t.Format("2 Jan")
 	}
 	return t.Format("2 Jan 2006")
@@ -75,9 +83,9 @@ func isoDate(t time.Time) string {
 func humanSize(n int64) string {
 	switch {
 	case n < 1000:
-		return fmt.Sprintf("%d B", max(n, 0))
+		return strconv.FormatInt(max(n, 0), 10) + " B"
 	case n < 999_500:
-		return fmt.Sprintf("%d KB", (n+500)/1000)
+		return strconv.FormatInt((n+500)/1000, 10) + " KB"
 	case n < 999_950_000:
 		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/1e6), ".0") + " MB"
 	}

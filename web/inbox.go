@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -25,23 +26,23 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pages := max(1, (len(msgs)+pageSize-1)/pageSize)
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	q := r.URL.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
 	page = min(max(page, 1), pages)
+	// Everything else the page needs from the session is read before the
+	// envelopes: the first Envelopes lets the header indexer begin, and
+	// the page must not wait for its batches afterwards.
+	view := sess.View()
+	reads := s.readView(r, sess, msgs)
 
 	// Newest first: the server lists oldest first.
 	start := len(msgs) - (page-1)*pageSize
 	end := max(0, start-pageSize)
-	uids := make([]string, 0, start-end)
-	for i := start - 1; i >= end; i-- {
-		uids = append(uids, msgs[i].UID)
-	}
-	sums, sizes, err := pageSummaries(ctx, sess, msgs[end:start])
+	envs, err := pageEnvelopes(ctx, sess, msgs[end:start])
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	reads := s.readView(r, sess, msgs)
-	unread := reads.unread
 
 	now := time.Now()
 	p := templates.InboxPage{
@@ -49,19 +50,20 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 		Total:          len(msgs),
 		Page:           page,
 		Pages:          pages,
-		Pending:        len(sess.Pending()),
-		Snapshot:       sess.SnapshotTime(),
-		SnapshotText:   "as of " + sess.SnapshotTime().Local().Format("15:04"),
-		SyntheticIDs:   sess.SyntheticIDs(),
-		Notice:         expireNotice(sess.Capabilities()),
-		Unread:         unread,
-		AllSelected:    r.URL.Query().Get("select") == "all",
+		Pending:        len(view.Pending),
+		Snapshot:       view.SnapshotTime,
+		SnapshotText:   "as of " + view.SnapshotTime.Local().Format("15:04"),
+		SyntheticIDs:   view.SyntheticIDs,
+		Notice:         expireNotice(view.Capabilities),
+		Unread:         reads.unread,
+		AllSelected:    q.Get("select") == "all",
 		SelectAllHref:  s.inboxURL(page, "select=all") + "#messages",
 		SelectNoneHref: s.inboxURL(page, "") + "#messages",
+		Rows:           make([]templates.MessageRow, 0, start-end),
 	}
-	p.Meta.Flash, p.Meta.FlashUndo = flash(r)
-	if unread > 0 {
-		p.Meta.Title = fmt.Sprintf("Inbox (%d unread)", unread)
+	p.Meta.Flash, p.Meta.FlashUndo = flashOf(q)
+	if reads.unread > 0 {
+		p.Meta.Title = "Inbox (" + strconv.Itoa(reads.unread) + " unread)"
 	}
 	if page > 1 {
 		p.PrevHref = s.inboxURL(page-1, "")
@@ -69,29 +71,28 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 	if page < pages {
 		p.NextHref = s.inboxURL(page+1, "")
 	}
-	for _, uid := range uids {
-		sum := sums[uid]
+	for i := start - 1; i >= end; i-- {
+		m, sum := msgs[i], summaryOf(envs[i-end])
 		p.Rows = append(p.Rows, templates.MessageRow{
-			UID:           uid,
-			Href:          s.messageURL(uid, ""),
+			UID:           m.UID,
+			Href:          s.messageURL(m.UID, ""),
 			From:          displayName(sum),
 			FromTitle:     sum.From.String(),
 			Subject:       sum.Subject,
 			DateText:      shortDate(sum.Date, now),
 			DateTitle:     fullDate(sum.Date),
 			DateISO:       isoDate(sum.Date),
-			Unread:        reads.ok && !reads.read[uid],
-			SizeText:      humanSize(sizes[uid]),
+			Unread:        reads.ok && !reads.read[m.UID],
+			SizeText:      humanSize(m.Size),
 			HasAttachment: sum.HasAttachment,
 		})
 	}
 	s.render(w, r, http.StatusOK, templates.InboxView(p))
 }
 
-// flash turns the outcome a POST redirected with into a notice. Only fixed
-// words are shown; the query carries a key and a count.
-func flash(r *http.Request) (text string, undo bool) {
-	q := r.URL.Query()
+// flashOf turns the outcome a POST redirected with, in query q, into a
+// notice. Only fixed words are shown; the query carries a key and a count.
+func flashOf(q url.Values) (text string, undo bool) {
 	n, _ := strconv.Atoi(q.Get("n"))
 	switch q.Get("done") {
 	case "deleted":

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -22,6 +23,16 @@ type Metrics struct {
 	http        *prometheus.HistogramVec
 	deletions   prometheus.Counter
 	sessionsNow func() session.Stats
+	// observers caches the http histogram's child per label set
+	// (httpLabels -> prometheus.Observer): resolving labels hashes them
+	// and takes the vector's lock, on every request otherwise.
+	observers sync.Map
+}
+
+// httpLabels are the labels of one http histogram child.
+type httpLabels struct {
+	route, method string
+	code          int
 }
 
 // NewMetrics registers the metrics, with stats read at each scrape for the
@@ -94,8 +105,12 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
+		rec, ok := w.(*statusRecorder) // logRequests' own, outside
+		if !ok {
+			rec = &statusRecorder{ResponseWriter: w}
+			w = rec
+		}
+		next.ServeHTTP(w, r)
 		route := "unmatched"
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 			route = rc.RoutePattern()
@@ -104,6 +119,21 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		m.http.WithLabelValues(route, r.Method, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+		m.httpObserver(httpLabels{route, r.Method, status}).Observe(time.Since(start).Seconds())
 	})
+}
+
+// httpObserver returns the http histogram's child for l. Routes are a
+// fixed set and methods and codes few, so the cache stays small; a
+// method outside the usual ones is not cached.
+func (m *Metrics) httpObserver(l httpLabels) prometheus.Observer {
+	if o, ok := m.observers.Load(l); ok {
+		return o.(prometheus.Observer)
+	}
+	o := m.http.WithLabelValues(l.route, l.method, strconv.Itoa(l.code))
+	switch l.method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+		m.observers.Store(l, o)
+	}
+	return o
 }

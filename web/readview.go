@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"popgate/session"
@@ -14,19 +15,24 @@ import (
 // An entry is good for one list of messages (Session.Messages returns a new
 // slice whenever the snapshot or the pending deletions change) and is
 // dropped when the user opens or marks a message, which changes the counts.
+//
+// Every page looks its session's entry up, so the entries sit in a
+// sync.Map: with one mutex, 50 users' pages on two cores queued behind
+// whichever of them was descheduled holding it.
 type readViews struct {
-	mu        sync.Mutex
-	m         map[string]*readView
-	lastSweep time.Time
+	m         sync.Map     // session id -> *readView
+	sweepMu   sync.Mutex   // one sweep at a time
+	lastSweep atomic.Int64 // unix ns of the last sweep
 }
 
-// readView is what one inbox listing needs from the store.
+// readView is what one inbox listing needs from the store. Only used
+// changes once it is shared.
 type readView struct {
 	msgs   []session.Message // the list it was built for, kept to compare
 	read   map[string]bool   // read UIDs among msgs
 	unread int
-	ok     bool // the store answered; otherwise every row shows read
-	used   time.Time
+	ok     bool         // the store answered; otherwise every row shows read
+	used   atomic.Int64 // unix ns of the last page that used it
 }
 
 // readViewIdle is how long an unused entry stays: longer than any session
@@ -47,18 +53,15 @@ func sameList(a, b []session.Message) bool {
 // longer on the server (pending deletions stay, since Undo brings them
 // back read).
 func (s *Server) readView(r *http.Request, sess *session.Session, msgs []session.Message) *readView {
-	now := time.Now()
+	now := time.Now().UnixNano()
 	v := &s.readViews
-	v.mu.Lock()
-	e := v.m[sess.ID()]
-	if e != nil && sameList(e.msgs, msgs) {
-		e.used = now
-		v.mu.Unlock()
-		return e
+	if e, ok := v.m.Load(sess.ID()); ok && sameList(e.(*readView).msgs, msgs) {
+		e.(*readView).used.Store(now)
+		return e.(*readView)
 	}
-	v.mu.Unlock()
 
-	e = &readView{msgs: msgs, used: now}
+	e := &readView{msgs: msgs}
+	e.used.Store(now)
 	read, ok := s.readSet(r, sess, msgs)
 	if ok {
 		e.ok = true
@@ -70,36 +73,34 @@ func (s *Server) readView(r *http.Request, sess *session.Session, msgs []session
 		}
 		e.unread = len(msgs) - len(e.read)
 	}
-
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.m == nil {
-		v.m = make(map[string]*readView)
-	}
-	v.m[sess.ID()] = e
-	if now.Sub(v.lastSweep) > readViewIdle/4 {
-		v.lastSweep = now
-		for id, old := range v.m {
-			if now.Sub(old.used) > readViewIdle {
-				delete(v.m, id)
-			}
-		}
-	}
+	v.m.Store(sess.ID(), e)
+	v.sweep(now)
 	return e
 }
 
-// isRead tells whether the user opened uid, as of the last listing; false
-// when there was none.
-func (v *readViews) isRead(sess *session.Session, uid string) bool {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	e := v.m[sess.ID()]
-	return e != nil && e.read[uid]
+// sweep drops the entries unused for readViewIdle, at most every quarter
+// of that.
+func (v *readViews) sweep(now int64) {
+	if now-v.lastSweep.Load() <= int64(readViewIdle/4) || !v.sweepMu.TryLock() {
+		return
+	}
+	defer v.sweepMu.Unlock()
+	v.lastSweep.Store(now)
+	v.m.Range(func(id, e any) bool {
+		if now-e.(*readView).used.Load() > int64(readViewIdle) {
+			v.m.CompareAndDelete(id, e)
+		}
+		return true
+	})
 }
 
-// forget drops the session's entry, after a mark changed or at sign-out.
+// isRead reports whether the session's current entry has uid read.
+func (v *readViews) isRead(sess *session.Session, uid string) bool {
+	e, ok := v.m.Load(sess.ID())
+	return ok && e.(*readView).read[uid]
+}
+
+// forget drops the session's entry: its counts changed.
 func (v *readViews) forget(sess *session.Session) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	delete(v.m, sess.ID())
+	v.m.Delete(sess.ID())
 }

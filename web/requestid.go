@@ -24,8 +24,15 @@ func withRequestID(next http.Handler) http.Handler {
 }
 
 // LogHandler wraps h so that every record logged with a request's context
-// carries that request's id as "request_id".
-func LogHandler(h slog.Handler) slog.Handler { return requestIDHandler{h} }
+// carries that request's id as "request_id". When h writes to buf (which
+// may be nil), records at Warn and above are written out at once, with
+// everything buffered before them.
+func LogHandler(h slog.Handler, buf *LogBuffer) slog.Handler {
+	if buf != nil {
+		h = flushingHandler{h, buf}
+	}
+	return requestIDHandler{h}
+}
 
 type requestIDHandler struct{ slog.Handler }
 

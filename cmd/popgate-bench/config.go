@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -24,7 +26,11 @@ type config struct {
 	Load       time.Duration // length of the next-pages load
 	Samples    int           // repetitions of the sequential figures
 	Timeout    time.Duration // the whole run
+	Only       []string      // figures to measure (figureNames); nil measures all
 }
+
+// figureNames name the figures for -only, in the order they are measured.
+var figureNames = []string{"sign-in", "open-html", "download", "next-pages", "search", "sessions"}
 
 // presets: the full benchmark of issue 7, and a small one that CI runs so
 // that the command cannot rot.
@@ -55,8 +61,19 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.Load, "load", 0, "duration of the next-pages load (default 10s, short 1s)")
 	fs.IntVar(&c.Samples, "samples", 0, "repetitions of the sequential figures (default 20, short 5)")
 	fs.DurationVar(&c.Timeout, "timeout", 20*time.Minute, "give up after this long")
+	only := fs.String("only", "", "measure only these figures, comma-separated: "+strings.Join(figureNames, ", ")+
+		" (users are still signed in first when a figure needs them)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	if *only != "" {
+		for name := range strings.SplitSeq(*only, ",") {
+			name = strings.TrimSpace(name)
+			if !slices.Contains(figureNames, name) {
+				return config{}, fmt.Errorf("-only: unknown figure %q (have %s)", name, strings.Join(figureNames, ", "))
+			}
+			c.Only = append(c.Only, name)
+		}
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))

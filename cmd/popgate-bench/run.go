@@ -76,7 +76,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	var rows []row
 	var failed error
 	step := func(name string, f func() (row, error)) {
-		if failed != nil {
+		if failed != nil || (cfg.Only != nil && !slices.Contains(cfg.Only, name)) {
 			return
 		}
 		fmt.Fprintln(stderr, "measuring:", name)
@@ -95,15 +95,24 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	defer direct.Close()
 
 	step("sign-in", func() (row, error) { return signInFigure(ctx, w, c) })
-	step("open HTML message", func() (row, error) { return openHTMLFigure(ctx, w, c, direct) })
+	if cfg.Only != nil && !slices.Contains(cfg.Only, "sign-in") {
+		// The other figures use the sessions the sign-in figure leaves.
+		if err := signInAll(ctx, c, w.users); err != nil {
+			return fail(err)
+		}
+	}
+	step("open-html", func() (row, error) { return openHTMLFigure(ctx, w, c, direct) })
 	step("download", func() (row, error) { return downloadFigure(ctx, w, c, direct) })
-	step("next pages", func() (row, error) { return nextPagesFigure(ctx, w, c, stderr) })
+	step("next-pages", func() (row, error) { return nextPagesFigure(ctx, w, c, stderr) })
 	step("search", func() (row, error) { return searchFigure(ctx, w, c, stderr) })
 	step("sessions", func() (row, error) { return sessionsFigure(ctx, w, stderr) })
 
 	mode := "full"
 	if cfg.Short {
 		mode = "short (-short)"
+	}
+	if cfg.Only != nil {
+		mode += " (-only " + strings.Join(cfg.Only, ",") + ")"
 	}
 	fmt.Fprintf(stdout, "\npopgate-bench, %s run, %s\n\n", mode, time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	printTable(stdout, rows)

@@ -43,6 +43,7 @@ type Main struct {
 	ReadState readstate.Store
 
 	stderr      io.Writer
+	logs        *web.LogBuffer // between Logger and stderr once ParseFlags ran; nil before
 	Metrics     *web.Metrics
 	metricsHTTP *http.Server
 	metricsAddr string // where metricsHTTP listens
@@ -53,7 +54,7 @@ type Main struct {
 
 // NewMain returns a Main logging to stderr as text.
 func NewMain(stderr io.Writer) *Main {
-	return &Main{stderr: stderr, Logger: slog.New(web.LogHandler(slog.NewTextHandler(stderr, nil)))}
+	return &Main{stderr: stderr, Logger: slog.New(web.LogHandler(slog.NewTextHandler(stderr, nil), nil))}
 }
 
 // ParseFlags loads the configuration from env and args.
@@ -63,11 +64,14 @@ func (m *Main) ParseFlags(env, args []string, stderr io.Writer) error {
 		return err
 	}
 	m.Config = cfg
-	var h slog.Handler = slog.NewTextHandler(m.stderr, nil)
+	// Log lines are buffered for a moment (see web.LogBuffer); Close
+	// writes out the rest.
+	m.logs = web.NewLogBuffer(m.stderr)
+	var h slog.Handler = slog.NewTextHandler(m.logs, nil)
 	if cfg.LogFormat == "json" {
-		h = slog.NewJSONHandler(m.stderr, nil)
+		h = slog.NewJSONHandler(m.logs, nil)
 	}
-	m.Logger = slog.New(web.LogHandler(h))
+	m.Logger = slog.New(web.LogHandler(h, m.logs))
 	return nil
 }
 
@@ -222,6 +226,10 @@ func (m *Main) Close() error {
 			<-m.demoDone
 		}
 		errs = append(errs, m.Demo.Close())
+	}
+	if m.logs != nil {
+		// Later lines (main's own) are written at once.
+		errs = append(errs, m.logs.Close())
 	}
 	return errors.Join(errs...)
 }

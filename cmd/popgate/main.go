@@ -28,6 +28,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := m.Run(ctx); err != nil {
+		if m.logs != nil {
+			m.logs.Close()
+		}
 		fmt.Fprintln(os.Stderr, "popgate:", err)
 		os.Exit(1)
 	}
