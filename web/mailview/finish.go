@@ -33,8 +33,7 @@ func (b *builder) finish(st *msgState) {
 	}
 	if st.hasHTML {
 		var doc strings.Builder
-		doc.Grow(len(documentHead) + len(st.html) + len(documentTail))
-		doc.WriteString(documentHead)
+		doc.WriteString(documentHead) // sanitizeTo grows doc to fit
 		m.RemoteBlocked = sanitizeTo(&doc, st.html, b.opts.AllowRemote, func(ref string) string {
 			return st.resolveCID(ref)
 		})

@@ -42,7 +42,8 @@ func sanitizeTo(dst *strings.Builder, src string, allowRemote bool, cid func(str
 	}
 	c.clean(root, 0)
 	var b strings.Builder
-	b.Grow(len(src)) // cleaning mostly removes
+	// Cleaning mostly removes, but links gain target and rel attributes.
+	b.Grow(len(src) + len(src)/8)
 	style := bodyStyle(root)
 	if style != "" {
 		b.WriteString(`<div style="` + html.EscapeString(style) + `">`)
@@ -55,7 +56,7 @@ func sanitizeTo(dst *strings.Builder, src string, allowRemote bool, cid func(str
 	if style != "" {
 		b.WriteString("</div>")
 	}
-	dst.Grow(b.Len())
+	dst.Grow(b.Len() + 64) // and room for the caller's closing tags
 	if err := policyFor(allowRemote).SanitizeReaderToWriter(strings.NewReader(b.String()), dst); err != nil {
 		return false // a strings.Builder does not fail
 	}
