@@ -2,6 +2,7 @@ package mailview
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/base64"
 	"io"
 	"slices"
@@ -98,6 +99,18 @@ func (d *base64Reader) Read(p []byte) (int, error) {
 // decode appends the octets encoded in src to dst, carrying an incomplete
 // group over in d.quad.
 func (d *base64Reader) decode(dst, src []byte) []byte {
+	if d.n == 0 {
+		// The whole lines of a sound body, the usual case, decode in one
+		// call; anything unusual (white space, damage, padding inside)
+		// makes encoding/base64 fail, and the lines are decoded below.
+		if k := bytes.LastIndexByte(src, '\n') + 1; k > 0 {
+			dst = slices.Grow(dst, k/4*3)
+			if n, err := base64.StdEncoding.Decode(dst[len(dst):cap(dst)], src[:k]); err == nil {
+				dst = dst[:len(dst)+n]
+				src = src[k:]
+			}
+		}
+	}
 	for i := 0; i < len(src); {
 		if d.n == 0 {
 			j := i
