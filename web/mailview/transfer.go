@@ -57,7 +57,7 @@ func (t *transfer) decoder(cte string, r io.Reader) io.Reader {
 type base64Reader struct {
 	r    io.Reader
 	t    *transfer
-	in   [16 << 10]byte
+	in   []byte // sized by the first Read
 	out  []byte
 	buf  []byte
 	quad [4]byte
@@ -78,9 +78,13 @@ func (d *base64Reader) Read(p []byte) (int, error) {
 			return 0, d.err
 		}
 		// A multipart body arrives a line at a time: gather many lines
-		// before decoding, so that each Read returns a useful amount.
+		// before decoding, so that each Read returns about what was asked
+		// for and a download goes out in large writes.
+		if d.in == nil {
+			d.in = make([]byte, min(max(len(p)/3*4, 8<<10), 64<<10))
+		}
 		m := 0
-		for m < len(d.in)/2 && d.err == nil {
+		for m < len(d.in)*3/4 && d.err == nil {
 			k, err := d.r.Read(d.in[m:])
 			m += k
 			d.err = err
