@@ -34,7 +34,7 @@ func (s *Server) handlePart(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		setDownloadHeaders(w, safeContentType(part.ContentType), part.Filename)
-		_, err = io.Copy(out, content)
+		_, err = copyDownload(out, content)
 		return err
 	})
 	s.finishDownload(w, r, out, err)
@@ -47,7 +47,7 @@ func (s *Server) handleRaw(w http.ResponseWriter, r *http.Request) {
 	out := &startedWriter{w: w}
 	err := sessionFrom(r).Retr(r.Context(), uid, func(body io.Reader) error {
 		setDownloadHeaders(w, "message/rfc822", "message-"+fileSafe(uid)+".eml")
-		_, err := io.Copy(out, body)
+		_, err := copyDownload(out, body)
 		return err
 	})
 	s.finishDownload(w, r, out, err)
@@ -108,6 +108,16 @@ func fileSafe(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// downloadBuffer is the size of the writes of a download to the client:
+// large enough that the response's own small buffer is bypassed and each
+// write makes one big chunk.
+const downloadBuffer = 64 << 10
+
+// copyDownload copies a download through a buffer of downloadBuffer octets.
+func copyDownload(dst io.Writer, src io.Reader) (int64, error) {
+	return io.CopyBuffer(dst, src, make([]byte, downloadBuffer))
 }
 
 // startedWriter notes whether any byte of the response was written.

@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// decodeText converts a text body to UTF-8 with "\n" line ends, undoing
+// decodeText converts a text body to UTF-8 with "\n" line ends (an HTML
+// body keeps its own, which the HTML parser normalizes), undoing
 // format=flowed for text/plain. unknown names the charset when it was not
 // recognised, and is "" otherwise.
 func decodeText(data []byte, p *partInfo) (text, unknown string) {
@@ -17,8 +18,11 @@ func decodeText(data []byte, p *partInfo) (text, unknown string) {
 	if !known {
 		unknown = cs
 	}
-	text = strings.ReplaceAll(text, "\r\n", "\n")
-	text = strings.ReplaceAll(text, "\r", "\n")
+	if p.mediaType != "text/html" {
+		// The HTML parser does this itself, sparing a copy of a large body.
+		text = strings.ReplaceAll(text, "\r\n", "\n")
+		text = strings.ReplaceAll(text, "\r", "\n")
+	}
 	if p.mediaType == "text/plain" && strings.EqualFold(p.params["format"], "flowed") {
 		text = unflow(text, strings.EqualFold(p.params["delsp"], "yes"))
 	}

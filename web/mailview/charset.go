@@ -19,6 +19,9 @@ func decodeCharset(b []byte, name string) (s string, known bool) {
 		// Mislabelled 8-bit text is common; UTF-8 is the likeliest.
 		return utf8OrLatin1(b), true
 	case "utf-8", "utf8":
+		if utf8.Valid(b) {
+			return string(b), true
+		}
 		return strings.ToValidUTF8(string(b), "\uFFFD"), true
 	case "utf-7", "unicode-1-1-utf-7", "x-unicode-2-0-utf-7":
 		return decodeUTF7(b), true

@@ -32,10 +32,14 @@ func (b *builder) finish(st *msgState) {
 		m.Text = strings.Join(st.text, "\n\n") + "\n"
 	}
 	if st.hasHTML {
-		clean, blocked := sanitize(st.html, b.opts.AllowRemote, func(ref string) string {
+		var doc strings.Builder
+		doc.WriteString(documentHead) // sanitizeTo grows doc to fit
+		m.RemoteBlocked = sanitizeTo(&doc, st.html, b.opts.AllowRemote, func(ref string) string {
 			return st.resolveCID(ref)
 		})
-		m.HTML, m.RemoteBlocked = document(clean), blocked
+		doc.WriteString(documentTail)
+		m.HTML = doc.String()
+		st.html = ""
 	}
 	for _, l := range st.parts {
 		if img := st.images[l.cid]; l.cid != "" && img != nil && img.used {
@@ -72,10 +76,12 @@ const frameStyle = "<style>img{max-width:100%!important;height:auto}table{max-wi
 	// maximum width; on a narrow frame it takes the width of its content.
 	`@media (max-width:700px){table[width]:not([width$="%"]),td[width]:not([width$="%"]){width:auto!important}}</style>`
 
-// document wraps sanitized HTML in the page served to the sandboxed frame.
-func document(body string) string {
-	return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">" +
+// documentHead and documentTail wrap sanitized HTML in the page served to
+// the sandboxed frame.
+const (
+	documentHead = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">" +
 		"<meta name=\"referrer\" content=\"no-referrer\">" +
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
-		frameStyle + "</head>\n<body>" + body + "</body></html>\n"
-}
+		frameStyle + "</head>\n<body>"
+	documentTail = "</body></html>\n"
+)

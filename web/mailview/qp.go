@@ -13,7 +13,8 @@ import (
 type qpReader struct {
 	br   *bufio.Reader
 	line []byte
-	out  []byte
+	out  []byte // the part of buf not yet returned
+	buf  []byte
 	err  error
 }
 
@@ -31,7 +32,8 @@ func (d *qpReader) Read(p []byte) (int, error) {
 		}
 		switch {
 		case err != bufio.ErrBufferFull:
-			d.out = appendQP(d.out[:0], d.line, true)
+			d.buf = appendQP(d.buf[:0], d.line, true)
+			d.out = d.buf
 			d.line = d.line[:0]
 		case len(d.line) >= qpMaxLine:
 			// A very long line: decode all but an escape that may be split.
@@ -39,7 +41,8 @@ func (d *qpReader) Read(p []byte) (int, error) {
 			if i := bytes.LastIndexByte(d.line, '='); i >= k-2 {
 				k = i
 			}
-			d.out = appendQP(d.out[:0], d.line[:k], false)
+			d.buf = appendQP(d.buf[:0], d.line[:k], false)
+			d.out = d.buf
 			d.line = append(d.line[:0], d.line[k:]...)
 		}
 	}
@@ -76,7 +79,8 @@ func appendQP(dst, line []byte, lineEnd bool) []byte {
 type uuReader struct {
 	br    *bufio.Reader
 	t     *transfer
-	out   []byte
+	out   []byte // the part of buf not yet returned
+	buf   []byte
 	begun bool
 	done  bool
 }
@@ -93,7 +97,8 @@ func (d *uuReader) Read(p []byte) (int, error) {
 		case string(bytes.TrimSpace(line)) == "end":
 			d.done = true
 		default:
-			d.out = appendUU(d.out[:0], line)
+			d.buf = appendUU(d.buf[:0], line)
+			d.out = d.buf
 		}
 		if eof && !d.done {
 			d.done = true

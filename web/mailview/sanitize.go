@@ -20,17 +20,20 @@ const maxHTMLDepth = 256
 // cid: images cannot be resolved here and are removed (Parse inlines them).
 // Sanitize doesn't perform I/O and is safe for concurrent use.
 func Sanitize(src string, allowRemote bool) (clean string, remoteBlocked bool) {
-	return sanitize(src, allowRemote, nil)
+	var b strings.Builder
+	blocked := sanitizeTo(&b, src, allowRemote, nil)
+	return b.String(), blocked
 }
 
-// sanitize is Sanitize with a resolver that turns a "cid:" URL into a
-// data: URI ("" when there is no such image).
-func sanitize(src string, allowRemote bool, cid func(string) string) (string, bool) {
+// sanitizeTo is Sanitize writing onto dst, with a resolver that turns a
+// "cid:" URL into a data: URI ("" when there is no such image). On a
+// failure nothing more is written.
+func sanitizeTo(dst *strings.Builder, src string, allowRemote bool, cid func(string) string) bool {
 	// Without scripting, <noscript> content is parsed as markup, the way a
 	// sandboxed frame (no scripts) will parse it.
 	doc, err := html.ParseWithOptions(strings.NewReader(src), html.ParseOptionEnableScripting(false))
 	if err != nil {
-		return "", false // only a failing reader makes Parse fail
+		return false // only a failing reader makes Parse fail
 	}
 	c := &cleaner{allowRemote: allowRemote, cid: cid}
 	root := findElement(doc, "body")
@@ -39,19 +42,25 @@ func sanitize(src string, allowRemote bool, cid func(string) string) (string, bo
 	}
 	c.clean(root, 0)
 	var b strings.Builder
+	// Cleaning mostly removes, but links gain target and rel attributes.
+	b.Grow(len(src) + len(src)/8)
 	style := bodyStyle(root)
 	if style != "" {
 		b.WriteString(`<div style="` + html.EscapeString(style) + `">`)
 	}
 	for n := root.FirstChild; n != nil; n = n.NextSibling {
 		if err := html.Render(&b, n); err != nil {
-			return "", false
+			return false
 		}
 	}
 	if style != "" {
 		b.WriteString("</div>")
 	}
-	return policyFor(allowRemote).Sanitize(b.String()), c.blocked
+	dst.Grow(b.Len() + 64) // and room for the caller's closing tags
+	if err := policyFor(allowRemote).SanitizeReaderToWriter(strings.NewReader(b.String()), dst); err != nil {
+		return false // a strings.Builder does not fail
+	}
+	return c.blocked
 }
 
 type cleaner struct {

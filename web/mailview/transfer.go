@@ -2,7 +2,10 @@ package mailview
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/base64"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -48,11 +51,13 @@ func (t *transfer) decoder(cte string, r io.Reader) io.Reader {
 
 // base64Reader decodes base64 skipping line ends and any character outside
 // the alphabet (noted as damage). Padding ends a group, so that bodies
-// made of several padded blocks decode too.
+// made of several padded blocks decode too. Runs of alphabet characters,
+// which is nearly all of a body, are decoded by encoding/base64 a whole
+// input chunk at a time.
 type base64Reader struct {
 	r    io.Reader
 	t    *transfer
-	in   [8 << 10]byte
+	in   []byte // sized by the first Read
 	out  []byte
 	buf  []byte
 	quad [4]byte
@@ -72,29 +77,83 @@ func (d *base64Reader) Read(p []byte) (int, error) {
 			}
 			return 0, d.err
 		}
-		m, err := d.r.Read(d.in[:])
-		d.err = err
-		d.buf = d.buf[:0]
-		for _, c := range d.in[:m] {
-			switch v := b64Value(c); {
-			case v >= 0:
-				d.quad[d.n] = byte(v)
-				if d.n++; d.n == 4 {
-					d.buf = append(d.buf, d.quad[0]<<2|d.quad[1]>>4, d.quad[1]<<4|d.quad[2]>>2, d.quad[2]<<6|d.quad[3])
-					d.n = 0
-				}
-			case c == '=':
-				d.buf = d.flushGroup(d.buf)
-			case c == '\r' || c == '\n' || c == ' ' || c == '\t':
-			default:
-				d.t.damaged = true
+		// A multipart body arrives a line at a time: gather many lines
+		// before decoding, so that each Read returns about what was asked
+		// for and a download goes out in large writes.
+		if d.in == nil {
+			d.in = make([]byte, min(max(len(p)/3*4, 8<<10), 64<<10))
+		}
+		m := 0
+		for m < len(d.in)*3/4 && d.err == nil {
+			k, err := d.r.Read(d.in[m:])
+			m += k
+			d.err = err
+			if k == 0 && err == nil {
+				break
 			}
 		}
+		d.buf = d.decode(d.buf[:0], d.in[:m])
 		d.out = d.buf
 	}
 	n := copy(p, d.out)
 	d.out = d.out[n:]
 	return n, nil
+}
+
+// decode appends the octets encoded in src to dst, carrying an incomplete
+// group over in d.quad.
+func (d *base64Reader) decode(dst, src []byte) []byte {
+	if d.n == 0 {
+		// The whole lines of a sound body, the usual case, decode in one
+		// call; anything unusual (white space, damage, padding inside)
+		// makes encoding/base64 fail, and the lines are decoded below.
+		if k := bytes.LastIndexByte(src, '\n') + 1; k > 0 {
+			dst = slices.Grow(dst, k/4*3)
+			if n, err := base64.StdEncoding.Decode(dst[len(dst):cap(dst)], src[:k]); err == nil {
+				dst = dst[:len(dst)+n]
+				src = src[k:]
+			}
+		}
+	}
+	for i := 0; i < len(src); {
+		if d.n == 0 {
+			j := i
+			for j < len(src) && b64Values[src[j]] >= 0 {
+				j++
+			}
+			if k := (j - i) &^ 3; k > 0 {
+				dst = slices.Grow(dst, k/4*3)
+				n, _ := base64.StdEncoding.Decode(dst[len(dst):cap(dst)], src[i:i+k])
+				dst = dst[:len(dst)+n]
+				i += k
+			}
+		}
+		for ; i < len(src); i++ {
+			c := src[i]
+			if v := b64Values[c]; v >= 0 {
+				d.quad[d.n] = byte(v)
+				if d.n++; d.n == 4 {
+					dst = append(dst, d.quad[0]<<2|d.quad[1]>>4, d.quad[1]<<4|d.quad[2]>>2, d.quad[2]<<6|d.quad[3])
+					d.n = 0
+					i++
+					break // back to the fast path
+				}
+				continue
+			}
+			switch c {
+			case '=':
+				dst = d.flushGroup(dst)
+			case '\r', '\n', ' ', '\t':
+			default:
+				d.t.damaged = true
+			}
+			if d.n == 0 {
+				i++
+				break
+			}
+		}
+	}
+	return dst
 }
 
 // flushGroup appends the octets of a partial group to b.
@@ -110,6 +169,14 @@ func (d *base64Reader) flushGroup(b []byte) []byte {
 	d.n = 0
 	return b
 }
+
+// b64Values maps an octet to its value as a base64 digit, or -1.
+var b64Values = func() (t [256]int8) {
+	for i := range t {
+		t[i] = int8(b64Value(byte(i)))
+	}
+	return t
+}()
 
 // b64Value returns the value of a base64 digit, or -1.
 func b64Value(c byte) int {
