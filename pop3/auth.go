@@ -206,7 +206,7 @@ func (c *Client) startTLS(ctx context.Context, config *tls.Config) (err error) {
 		}
 		return err
 	}
-	if n := c.r.R.Buffered(); n > 0 {
+	if n := c.r.Buffered(); n > 0 {
 		return &ProtocolError{Msg: fmt.Sprintf("%d octets sent after the STLS reply, before TLS", n)}
 	}
 	cfg := config.Clone()
