@@ -213,7 +213,7 @@ func (c *Client) startTLS(ctx context.Context, config *tls.Config) (err error) {
 	if cfg.MinVersion < tls.VersionTLS12 {
 		cfg.MinVersion = tls.VersionTLS12
 	}
-	tconn := tls.Client(c.conn, cfg)
+	tconn := tls.Client(&recordConn{Conn: c.conn}, cfg)
 	if err := tconn.HandshakeContext(ctx); err != nil {
 		return err
 	}

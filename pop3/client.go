@@ -188,7 +188,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	if o.Security == SecurityTLS {
-		tconn := tls.Client(conn, tlsConfig(o.TLSConfig, addr))
+		tconn := tls.Client(&recordConn{Conn: conn}, tlsConfig(o.TLSConfig, addr))
 		if err := tconn.HandshakeContext(ctx); err != nil {
 			conn.Close()
 			return nil, err
