@@ -176,16 +176,16 @@ type index struct {
 }
 
 // rebuild aligns the index with a new snapshot msgs, keeping the entries
-// of UIDs that were in the old one (oldPos maps UID to old position) and
+// of UIDs that were in the old one (oldPos finds their old positions) and
 // flagging those in pending as gone.
-func (x *index) rebuild(msgs []Message, oldPos map[string]int, pending map[string]bool) {
+func (x *index) rebuild(msgs []Message, oldPos uidIndex, pending map[string]bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	old := x.entries
 	entries := make([]entry, len(msgs))
 	bytes := 0
 	for i, m := range msgs {
-		if j, ok := oldPos[m.UID]; ok && j < len(old) && old[j].uid == m.UID {
+		if j, ok := oldPos.lookup(m.UID); ok && j < len(old) && old[j].uid == m.UID {
 			entries[i] = old[j]
 		}
 		e := &entries[i]
