@@ -107,30 +107,32 @@ func startServerProcess(tb testing.TB) (string, *x509.CertPool) {
 	return addr, pool
 }
 
-// BenchmarkSessionMemory reports the live heap and the goroutines that
-// each signed-in session with an open connection and a loaded inbox page
-// adds, after garbage collection.
+// BenchmarkSessionMemory reports the live heap, the heap spans in use (the
+// live heap plus the free room in partly used spans) and the goroutines
+// that each signed-in session with an open connection and a loaded inbox
+// page adds, after garbage collection.
 func BenchmarkSessionMemory(b *testing.B) {
 	addr, pool := startServerProcess(b)
 	up := Upstream{ID: "test", Label: "Test", Addr: addr, Options: pop3.Options{
 		TLSConfig: &tls.Config{RootCAs: pool},
 		Timeout:   10 * time.Second,
 	}}
-	var heap, goroutines float64
+	var heap, inuse, goroutines float64
 	for round := 0; b.Loop(); round++ {
-		heap, goroutines = sessionMemory(b, up, round)
+		heap, inuse, goroutines = sessionMemory(b, up, round)
 	}
 	b.ReportMetric(heap, "heap-B/session")
+	b.ReportMetric(inuse, "inuse-B/session")
 	b.ReportMetric(goroutines, "goroutines/session")
 }
 
 // sessionMemory signs in memSessions users in a new Manager and measures
 // what they add.
-func sessionMemory(b *testing.B, up Upstream, round int) (heap, goroutines float64) {
+func sessionMemory(b *testing.B, up Upstream, round int) (heap, inuse, goroutines float64) {
 	ctx := context.Background()
 	m := NewManager(Config{MaxConns: memSessions, IndexAfter: time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	defer m.Close(ctx)
-	heap0, g0 := liveHeap()
+	heap0, inuse0, g0 := liveHeap()
 	sessions := make([]*Session, 0, memSessions)
 	for u := range memSessions {
 		s, err := m.Login(ctx, up, fmt.Sprintf("user%d", u), testPassword)
@@ -152,17 +154,17 @@ func sessionMemory(b *testing.B, up Upstream, round int) (heap, goroutines float
 		sessions = append(sessions, s)
 	}
 	time.Sleep(100 * time.Millisecond) // let indexers with nothing to do end
-	heap1, g1 := liveHeap()
+	heap1, inuse1, g1 := liveHeap()
 	runtime.KeepAlive(sessions)
-	return float64(heap1-heap0) / memSessions, float64(g1-g0) / memSessions
+	return float64(heap1-heap0) / memSessions, float64(inuse1-inuse0) / memSessions, float64(g1-g0) / memSessions
 }
 
-// liveHeap returns the heap in use after garbage collection and the number
-// of goroutines.
-func liveHeap() (uint64, int) {
+// liveHeap returns the live heap and the heap spans in use after garbage
+// collection, and the number of goroutines.
+func liveHeap() (alloc, inuse uint64, goroutines int) {
 	runtime.GC()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc, runtime.NumGoroutine()
+	return ms.HeapAlloc, ms.HeapInuse, runtime.NumGoroutine()
 }
