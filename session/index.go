@@ -96,18 +96,35 @@ func clip(s string) string {
 	return strings.ToValidUTF8(s[:maxField], "")
 }
 
-// searchKey appends to dst e's fields as Search compares them, each
-// lower-cased as fold does: From (name, a space, address), NUL, To and Cc,
-// NUL, Subject. NUL, which separates them, can't occur inside one.
-func (e *entry) searchKey(dst []byte) []byte {
-	n, a, j := int(e.nameLen), int(e.nameLen)+int(e.addrLen), int(e.nameLen)+int(e.addrLen)+int(e.subjLen)
-	dst = appendFold(dst, e.text[:n])
-	dst = append(dst, ' ')
-	dst = appendFold(dst, e.text[n:a])
-	dst = append(dst, 0)
-	dst = appendFold(dst, e.text[j:])
-	dst = append(dst, 0)
+// The fields of an entry as Search compares them (see appendField).
+const (
+	fieldFrom    = iota // name, a space, address
+	fieldTo             // To and Cc
+	fieldSubject        // Subject
+)
+
+// appendField appends to dst field f of e, lower-cased as fold does.
+func (e *entry) appendField(dst []byte, f int) []byte {
+	n, a := int(e.nameLen), int(e.nameLen)+int(e.addrLen)
+	j := a + int(e.subjLen)
+	switch f {
+	case fieldFrom:
+		dst = appendFold(dst, e.text[:n])
+		dst = append(dst, ' ')
+		return appendFold(dst, e.text[n:a])
+	case fieldTo:
+		return appendFold(dst, e.text[j:])
+	}
 	return appendFold(dst, e.text[a:j])
+}
+
+// searchKey appends to dst e's fields as Search compares them: From, NUL,
+// To and Cc, NUL, Subject. NUL, which separates them, can't occur inside
+// one.
+func (e *entry) searchKey(dst []byte) []byte {
+	dst = append(e.appendField(dst, fieldFrom), 0)
+	dst = append(e.appendField(dst, fieldTo), 0)
+	return e.appendField(dst, fieldSubject)
 }
 
 // appendFold appends fold(s) to dst without allocating, but for s with a

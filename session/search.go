@@ -140,16 +140,23 @@ func (m *matcher) match(e *entry) bool {
 			return false
 		}
 	}
-	m.key = e.searchKey(m.key[:0])
-	for _, w := range m.words {
-		if !bytes.Contains(m.key, w) {
+	if len(m.words) > 0 {
+		m.key = e.searchKey(m.key[:0])
+		for _, w := range m.words {
+			if !bytes.Contains(m.key, w) {
+				return false
+			}
+		}
+	}
+	// Fold only the fields asked for: most searches name one or two.
+	for f, want := range [...][]byte{fieldFrom: m.from, fieldTo: m.to, fieldSubject: m.subject} {
+		if len(want) == 0 {
+			continue
+		}
+		m.key = e.appendField(m.key[:0], f)
+		if !bytes.Contains(m.key, want) {
 			return false
 		}
 	}
-	if !m.fields {
-		return true
-	}
-	from, rest, _ := bytes.Cut(m.key, []byte{0})
-	to, subject, _ := bytes.Cut(rest, []byte{0})
-	return bytes.Contains(from, m.from) && bytes.Contains(to, m.to) && bytes.Contains(subject, m.subject)
+	return true
 }
