@@ -206,14 +206,14 @@ func (c *Client) startTLS(ctx context.Context, config *tls.Config) (err error) {
 		}
 		return err
 	}
-	if n := c.r.R.Buffered(); n > 0 {
+	if n := c.r.Buffered(); n > 0 {
 		return &ProtocolError{Msg: fmt.Sprintf("%d octets sent after the STLS reply, before TLS", n)}
 	}
 	cfg := config.Clone()
 	if cfg.MinVersion < tls.VersionTLS12 {
 		cfg.MinVersion = tls.VersionTLS12
 	}
-	tconn := tls.Client(c.conn, cfg)
+	tconn := tls.Client(&recordConn{Conn: c.conn}, cfg)
 	if err := tconn.HandshakeContext(ctx); err != nil {
 		return err
 	}

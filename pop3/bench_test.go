@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"io"
 	"math/rand/v2"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"popgate/pop3"
+	"popgate/pop3/pop3test"
 	"popgate/pop3/pop3test/dovecot"
 )
 
@@ -243,5 +245,25 @@ func benchRawRetr(b *testing.B, srv *dovecot.Server) {
 	for b.Loop() {
 		conn.Write([]byte("RETR 1\r\n"))
 		readUntil([]byte("\r\n.\r\n"))
+	}
+}
+
+// BenchmarkRetrTLS reads the 20 MB message over implicit TLS from pop3test
+// in this process: what the TLS record handling costs a stream.
+func BenchmarkRetrTLS(b *testing.B) {
+	big := bigMessage(bigMessageSize)
+	srv := pop3test.NewServer(b, nil)
+	srv.AddMailbox("big", "secret", big)
+	ctx := context.Background()
+	c := mustLogin(b, ctx, srv.TLSAddr(), &pop3.Options{TLSConfig: &tls.Config{RootCAs: srv.CertPool()}}, "big", "secret")
+	b.SetBytes(int64(len(big)))
+	for b.Loop() {
+		r, err := c.Retr(ctx, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, err := io.Copy(io.Discard, r); err != nil || n < int64(len(big)) {
+			b.Fatalf("Retr() = %d octets, %v", n, err)
+		}
 	}
 }

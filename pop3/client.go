@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/textproto"
 	"strings"
 	"sync"
 	"time"
@@ -31,7 +30,10 @@ const (
 	// server with CAPA must accept (RFC 2449 section 4).
 	maxCommandLength = 255
 	// readBufferSize is large so that a message streams with few reads.
+	// The buffers are pooled (see acquire), so an idle Client holds none.
 	readBufferSize = 64 << 10
+	// writeBufferSize holds a pipelined window of commands.
+	writeBufferSize = 4 << 10
 )
 
 // Security selects how Dial protects the connection.
@@ -137,8 +139,11 @@ const (
 type Client struct {
 	opts Options
 	conn net.Conn
-	r    *textproto.Reader
-	w    *textproto.Writer
+	// r and w are borrowed from pools for an exchange and nil between
+	// exchanges (acquire, release): a signed-in user who reads nothing
+	// costs no buffers.
+	r *bufio.Reader
+	w *bufio.Writer
 
 	isTLS     bool
 	state     state
@@ -183,7 +188,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	if o.Security == SecurityTLS {
-		tconn := tls.Client(conn, tlsConfig(o.TLSConfig, addr))
+		tconn := tls.Client(&recordConn{Conn: conn}, tlsConfig(o.TLSConfig, addr))
 		if err := tconn.HandshakeContext(ctx); err != nil {
 			conn.Close()
 			return nil, err
@@ -264,12 +269,58 @@ func (c *Client) readGreeting(ctx context.Context) (text string, err error) {
 	return c.readStatus()
 }
 
-// setConn (re)builds the buffered reader and writer over conn, dropping
-// anything buffered from an earlier conn.
+// setConn switches to conn, dropping anything buffered from an earlier
+// conn.
 func (c *Client) setConn(conn net.Conn) {
 	c.conn = conn
-	c.r = textproto.NewReader(bufio.NewReaderSize(conn, readBufferSize))
-	c.w = textproto.NewWriter(bufio.NewWriter(conn))
+	if c.r != nil {
+		c.r.Reset(conn)
+	}
+	if c.w != nil {
+		c.w.Reset(conn)
+	}
+}
+
+// Buffers are pooled: a Client needs them only while an exchange runs, and
+// most sessions are idle most of the time.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
+)
+
+// acquire gives the Client its buffers for an exchange, unless it kept
+// them.
+func (c *Client) acquire() {
+	if c.r == nil {
+		c.r = readerPool.Get().(*bufio.Reader)
+		c.r.Reset(c.conn)
+	}
+	if c.w == nil {
+		c.w = writerPool.Get().(*bufio.Writer)
+		c.w.Reset(c.conn)
+	}
+}
+
+// release returns the buffers to their pools after an exchange. The reader
+// stays while a stream is open or it holds unread bytes (a server that
+// sent more than it was asked for), unless the Client is broken and they
+// no longer matter. A stream that ended never touches the reader again,
+// since it keeps its sticky error.
+func (c *Client) release() {
+	if c.stream != nil {
+		return
+	}
+	broken := c.Err() != nil
+	if c.r != nil && (c.r.Buffered() == 0 || broken) {
+		c.r.Reset(nil)
+		readerPool.Put(c.r)
+		c.r = nil
+	}
+	if c.w != nil && (c.w.Buffered() == 0 || broken) {
+		c.w.Reset(nil)
+		writerPool.Put(c.w)
+		c.w = nil
+	}
 }
 
 // Greeting returns the text of the server's greeting after "+OK". This
@@ -360,6 +411,7 @@ func (c *Client) begin(ctx context.Context) (*exchange, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	c.acquire()
 	ex := &exchange{c: c, ctx: ctx}
 	ex.lastSet = time.Now()
 	ex.start = ex.lastSet
@@ -370,7 +422,9 @@ func (c *Client) begin(ctx context.Context) (*exchange, error) {
 		c.stream = nil
 		if err := s.drain(ex); err != nil {
 			ex.stop()
-			return nil, c.fail(ex.cause(err))
+			err = c.fail(ex.cause(err))
+			c.release()
+			return nil, err
 		}
 	}
 	return ex, nil
@@ -414,7 +468,10 @@ func (ex *exchange) cause(err error) error {
 // error leaves the stream position unknown and breaks it.
 func (ex *exchange) end(errp *error) {
 	ex.stop()
-	defer func() { ex.observe(*errp) }()
+	defer func() {
+		ex.c.release()
+		ex.observe(*errp)
+	}()
 	err := *errp
 	if err == nil {
 		return
@@ -431,13 +488,13 @@ func (ex *exchange) end(errp *error) {
 func (c *Client) writeLine(line, trace string) error {
 	c.trace("C: ", line, trace)
 	c.noteVerb(line)
-	if _, err := c.w.W.WriteString(line); err != nil {
+	if _, err := c.w.WriteString(line); err != nil {
 		return err
 	}
-	if _, err := c.w.W.WriteString("\r\n"); err != nil {
+	if _, err := c.w.WriteString("\r\n"); err != nil {
 		return err
 	}
-	return c.w.W.Flush()
+	return c.w.Flush()
 }
 
 // noteVerb remembers the first command of an exchange for Observe; an
@@ -464,7 +521,7 @@ func (c *Client) trace(prefix, line, replacement string) {
 func (c *Client) readLine() (string, error) {
 	var long []byte
 	for {
-		chunk, err := c.r.R.ReadSlice('\n')
+		chunk, err := c.r.ReadSlice('\n')
 		if len(long)+len(chunk) > c.opts.MaxLineLength {
 			return "", ErrLineTooLong
 		}

@@ -104,10 +104,10 @@ func (c *Client) pipeline(ctx context.Context, count int, command func(i int) st
 				line := command(sent)
 				c.trace("C: ", line, "")
 				c.noteVerb(line)
-				c.w.W.WriteString(line)
-				c.w.W.WriteString("\r\n")
+				c.w.WriteString(line)
+				c.w.WriteString("\r\n")
 			}
-			if err := c.w.W.Flush(); err != nil {
+			if err := c.w.Flush(); err != nil {
 				return err
 			}
 		}

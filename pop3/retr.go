@@ -121,7 +121,7 @@ type dotReader struct {
 }
 
 func newDotReader(c *Client, ex *exchange, own bool) *dotReader {
-	return &dotReader{c: c, ex: ex, r: c.r.R, own: own, lineStart: true}
+	return &dotReader{c: c, ex: ex, r: c.r, own: own, lineStart: true}
 }
 
 func (d *dotReader) Read(p []byte) (int, error) {
@@ -249,6 +249,7 @@ func (d *dotReader) finish(err error) {
 		}
 		if d.c.stream == d {
 			d.c.stream = nil
+			d.c.release()
 		}
 	}
 }

@@ -77,25 +77,26 @@ func (st *state) snapshot(ctx context.Context) error {
 	for _, m := range list {
 		sizes[m.Number] = m.Size
 	}
+	seen := make(map[string]struct{}, len(ids))
 	st.msgs = make([]Message, 0, len(ids))
-	st.byUID = make(map[string]int, len(ids))
 	for _, id := range ids {
-		if _, dup := st.byUID[id.UID]; dup {
+		if _, dup := seen[id.UID]; dup {
 			continue // a broken server; keep the first, never DELE a stranger
 		}
-		st.byUID[id.UID] = len(st.msgs)
+		seen[id.UID] = struct{}{}
 		st.msgs = append(st.msgs, Message{UID: id.UID, Number: id.Number, Size: sizes[id.Number]})
 	}
+	st.byUID = newUIDIndex(st.msgs)
 	st.snapTime = st.m.now()
 	st.synthetic = synthetic
 	st.connUsed = st.snapTime
 	for uid := range st.pending {
-		if _, ok := st.byUID[uid]; !ok {
+		if !st.byUID.has(uid) {
 			delete(st.pending, uid)
 		}
 	}
 	for uid, h := range st.headers {
-		if _, ok := st.byUID[uid]; !ok {
+		if !st.byUID.has(uid) {
 			st.headerBytes -= len(h)
 			delete(st.headers, uid)
 		}
@@ -118,7 +119,7 @@ func (st *state) mark(ctx context.Context) (marked int, err error) {
 			marked++
 			continue
 		}
-		if i, ok := st.byUID[uid]; ok {
+		if i, ok := st.byUID.lookup(uid); ok {
 			uids = append(uids, uid)
 			nums = append(nums, st.msgs[i].Number)
 		}

@@ -22,8 +22,8 @@ type Envelope struct {
 	// readable address.
 	FromText string
 	// To is the recipients (To and Cc), names and addresses, as one line
-	// of text. The parser fills it in for Search; the index keeps it only
-	// lower-cased as a search key, so Envelopes returns it empty.
+	// of text. The parser fills it in for Search; the index keeps it for
+	// Search only, so Envelopes returns it empty.
 	To string
 	// Subject is decoded; "" when missing.
 	Subject string

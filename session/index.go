@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -18,14 +20,14 @@ import (
 // fetched. A message pending deletion keeps its entry, flagged gone, so
 // that Undo brings it back to the results without a fetch.
 //
-// Memory: an entry costs its struct (about 80 bytes with the slice's
-// share) plus its display text (From name, address, Subject) and its
-// lower-cased search key (From, To and Cc, Subject): some 250 to 400 bytes
-// for ordinary mail. maxIndexBytes caps a session at about 40,000 such
-// messages. The background indexer goes newest first, so beyond the cap
-// it stops and the oldest messages stay out of Search (the result says
-// so with Full); the inbox still shows their pages, fetching and parsing
-// their headers as it did before there was an index.
+// Memory: an entry costs its struct (64 bytes) plus its text (From name,
+// address, Subject, To and Cc), which Search lower-cases as it scans
+// rather than keep a lower-case copy: some 150 to 250 bytes for ordinary
+// mail. maxIndexBytes caps a session at about 80,000 such messages. The
+// background indexer goes newest first, so beyond the cap it stops and the
+// oldest messages stay out of Search (the result says so with Full); the
+// inbox still shows their pages, fetching and parsing their headers as it
+// did before there was an index.
 const maxIndexBytes = 16 << 20
 
 // entry flags.
@@ -42,13 +44,14 @@ const (
 type entry struct {
 	uid  string // shared with the snapshot's Message.UID
 	size int64
-	// text is From name, From address and Subject, as shown, one after
-	// the other; nameLen and addrLen say where they part.
+	// text is From name, From address, Subject (as shown) and To and Cc,
+	// one after the other; nameLen, addrLen and subjLen say where they
+	// part.
 	text    string
-	key     string // lower-case From "\x00" To "\x00" Subject
-	date    int64  // unix seconds
+	date    int64 // unix seconds
 	nameLen uint16
 	addrLen uint16
+	subjLen uint16
 	zone    int16 // the Date's UTC offset in minutes
 	flags   uint8
 }
@@ -60,7 +63,7 @@ const entrySize = int(unsafe.Sizeof(entry{}))
 const maxField = 4 << 10
 
 // cost is what e adds to the index's bytes.
-func (e *entry) cost() int { return entrySize + len(e.text) + len(e.key) }
+func (e *entry) cost() int { return entrySize + len(e.text) }
 
 // newEntry compacts env into an entry for uid.
 func newEntry(uid string, size int64, env Envelope) entry {
@@ -72,9 +75,8 @@ func newEntry(uid string, size int64, env Envelope) entry {
 	}
 	name, addr = clip(name), clip(addr)
 	subj := clip(env.Subject)
-	e.text = name + addr + subj
-	e.nameLen, e.addrLen = uint16(len(name)), uint16(len(addr))
-	e.key = searchKey(name+" "+addr, clip(env.To), subj)
+	e.text = name + addr + subj + clip(env.To)
+	e.nameLen, e.addrLen, e.subjLen = uint16(len(name)), uint16(len(addr)), uint16(len(subj))
 	if !env.Date.IsZero() {
 		_, off := env.Date.Zone()
 		e.date, e.zone = env.Date.Unix(), int16(off/60)
@@ -94,17 +96,60 @@ func clip(s string) string {
 	return strings.ToValidUTF8(s[:maxField], "")
 }
 
-// searchKey joins the fields lower-cased; NUL, which separates them, can't
-// occur inside one.
-func searchKey(from, to, subject string) string {
-	var b strings.Builder
-	b.Grow(len(from) + len(to) + len(subject) + 2)
-	b.WriteString(fold(from))
-	b.WriteByte(0)
-	b.WriteString(fold(to))
-	b.WriteByte(0)
-	b.WriteString(fold(subject))
-	return b.String()
+// The fields of an entry as Search compares them (see appendField).
+const (
+	fieldFrom    = iota // name, a space, address
+	fieldTo             // To and Cc
+	fieldSubject        // Subject
+)
+
+// appendField appends to dst field f of e, lower-cased as fold does.
+func (e *entry) appendField(dst []byte, f int) []byte {
+	n, a := int(e.nameLen), int(e.nameLen)+int(e.addrLen)
+	j := a + int(e.subjLen)
+	switch f {
+	case fieldFrom:
+		dst = appendFold(dst, e.text[:n])
+		dst = append(dst, ' ')
+		return appendFold(dst, e.text[n:a])
+	case fieldTo:
+		return appendFold(dst, e.text[j:])
+	}
+	return appendFold(dst, e.text[a:j])
+}
+
+// searchKey appends to dst e's fields as Search compares them: From, NUL,
+// To and Cc, NUL, Subject. NUL, which separates them, can't occur inside
+// one.
+func (e *entry) searchKey(dst []byte) []byte {
+	dst = append(e.appendField(dst, fieldFrom), 0)
+	dst = append(e.appendField(dst, fieldTo), 0)
+	return e.appendField(dst, fieldSubject)
+}
+
+// appendFold appends fold(s) to dst without allocating, but for s with a
+// NUL. Around the space between name and address, folding the parts
+// apart equals folding them together: an ASCII byte never joins a rune.
+func appendFold(dst []byte, s string) []byte {
+	if strings.IndexByte(s, 0) >= 0 {
+		return append(dst, fold(s)...)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			// strings.ToLower maps rune by rune, invalid bytes to U+FFFD,
+			// as ranging over the string does.
+			for _, r := range s[i:] {
+				dst = utf8.AppendRune(dst, unicode.ToLower(r))
+			}
+			return dst
+		}
+		ch := s[i]
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		dst = append(dst, ch)
+	}
+	return dst
 }
 
 // fold is how both the index and queries are lower-cased.
@@ -119,7 +164,7 @@ func (e *entry) envelope() Envelope {
 		return Envelope{}
 	}
 	n, a := int(e.nameLen), int(e.nameLen)+int(e.addrLen)
-	env := Envelope{Subject: e.text[a:], HasAttachment: e.flags&fAttach != 0}
+	env := Envelope{Subject: e.text[a : a+int(e.subjLen)], HasAttachment: e.flags&fAttach != 0}
 	if e.flags&fFromText != 0 {
 		env.FromText = e.text[:n]
 	} else {
@@ -148,16 +193,16 @@ type index struct {
 }
 
 // rebuild aligns the index with a new snapshot msgs, keeping the entries
-// of UIDs that were in the old one (oldPos maps UID to old position) and
+// of UIDs that were in the old one (oldPos finds their old positions) and
 // flagging those in pending as gone.
-func (x *index) rebuild(msgs []Message, oldPos map[string]int, pending map[string]bool) {
+func (x *index) rebuild(msgs []Message, oldPos uidIndex, pending map[string]bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	old := x.entries
 	entries := make([]entry, len(msgs))
 	bytes := 0
 	for i, m := range msgs {
-		if j, ok := oldPos[m.UID]; ok && j < len(old) && old[j].uid == m.UID {
+		if j, ok := oldPos.lookup(m.UID); ok && j < len(old) && old[j].uid == m.UID {
 			entries[i] = old[j]
 		}
 		e := &entries[i]

@@ -332,7 +332,7 @@ func (s *Session) Envelopes(ctx context.Context, uids []string) ([]Envelope, err
 	out := make([]Envelope, len(uids))
 	var missing []int // indexes into uids
 	for i, uid := range uids {
-		p, known := st.byUID[uid]
+		p, known := st.byUID.lookup(uid)
 		if _, gone := st.pending[uid]; !known || gone {
 			continue
 		}
@@ -352,7 +352,7 @@ func (s *Session) Envelopes(ctx context.Context, uids []string) ([]Envelope, err
 		byNum := make(map[int][]int, len(missing))
 		var nums []int
 		for _, i := range missing {
-			p, ok := st.byUID[uids[i]]
+			p, ok := st.byUID.lookup(uids[i])
 			if _, gone := st.pending[uids[i]]; !ok || gone {
 				continue
 			}
@@ -386,7 +386,7 @@ func (s *Session) Envelopes(ctx context.Context, uids []string) ([]Envelope, err
 // without To. The caller holds mu.
 func (st *state) indexHeader(uid string, h []byte) Envelope {
 	env := st.m.cfg.Envelope(h)
-	if p, ok := st.byUID[uid]; ok {
+	if p, ok := st.byUID.lookup(uid); ok {
 		st.idx.mu.Lock()
 		st.idx.store(p, uid, env)
 		st.idx.mu.Unlock()

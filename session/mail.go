@@ -29,7 +29,7 @@ func (s *Session) Headers(ctx context.Context, uids []string) (map[string][]byte
 	out := make(map[string][]byte, len(uids))
 	var missing []string
 	for _, uid := range uids {
-		_, known := st.byUID[uid]
+		_, known := st.byUID.lookup(uid)
 		_, gone := st.pending[uid]
 		if h, ok := st.headers[uid]; ok {
 			out[uid] = h
@@ -45,7 +45,7 @@ func (s *Session) Headers(ctx context.Context, uids []string) (map[string][]byte
 		byNum := make(map[int]string, len(missing))
 		var nums []int
 		for _, uid := range missing {
-			if i, ok := st.byUID[uid]; ok && !st.pending[uid] {
+			if i, ok := st.byUID.lookup(uid); ok && !st.pending[uid] {
 				if _, dup := byNum[st.msgs[i].Number]; !dup {
 					byNum[st.msgs[i].Number] = uid
 					nums = append(nums, st.msgs[i].Number)
@@ -97,7 +97,7 @@ func (s *Session) Retr(ctx context.Context, uid string, fn func(r io.Reader) err
 	}
 	var r io.Reader
 	err := st.withConn(ctx, s.key, func(c *pop3.Client) error {
-		i, ok := st.byUID[uid]
+		i, ok := st.byUID.lookup(uid)
 		if _, gone := st.pending[uid]; !ok || gone {
 			return ErrNotFound
 		}
@@ -130,7 +130,7 @@ func (s *Session) Delete(ctx context.Context, uids ...string) error {
 		return ErrNoSession
 	}
 	for _, uid := range uids {
-		if _, ok := st.byUID[uid]; !ok {
+		if _, ok := st.byUID.lookup(uid); !ok {
 			return ErrNotFound
 		}
 	}
@@ -138,7 +138,8 @@ func (s *Session) Delete(ctx context.Context, uids ...string) error {
 	for _, uid := range uids {
 		if _, ok := st.pending[uid]; !ok {
 			st.pending[uid] = false
-			pos = append(pos, st.byUID[uid])
+			p, _ := st.byUID.lookup(uid)
+			pos = append(pos, p)
 		}
 	}
 	st.visible = nil

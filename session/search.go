@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"strings"
 	"time"
 )
@@ -99,21 +100,24 @@ func (s *Session) Search(q SearchQuery) (SearchResult, error) {
 
 // matcher is a SearchQuery folded once for the scan.
 type matcher struct {
-	words                []string
-	from, to, subject    string
+	words                [][]byte
+	from, to, subject    []byte
 	after, before        int64
 	hasAfter, hasBefore  bool
 	fields, dates, empty bool
+	key                  []byte // scratch: the entry's searchKey
 }
 
 func newMatcher(q SearchQuery) matcher {
 	m := matcher{
-		words:   strings.Fields(fold(q.Text)),
-		from:    strings.Join(strings.Fields(fold(q.From)), " "),
-		to:      strings.Join(strings.Fields(fold(q.To)), " "),
-		subject: strings.Join(strings.Fields(fold(q.Subject)), " "),
+		from:    []byte(strings.Join(strings.Fields(fold(q.From)), " ")),
+		to:      []byte(strings.Join(strings.Fields(fold(q.To)), " ")),
+		subject: []byte(strings.Join(strings.Fields(fold(q.Subject)), " ")),
 	}
-	m.fields = m.from != "" || m.to != "" || m.subject != ""
+	for _, w := range strings.Fields(fold(q.Text)) {
+		m.words = append(m.words, []byte(w))
+	}
+	m.fields = len(m.from) > 0 || len(m.to) > 0 || len(m.subject) > 0
 	if !q.After.IsZero() {
 		m.after, m.hasAfter = q.After.Unix(), true
 	}
@@ -136,15 +140,23 @@ func (m *matcher) match(e *entry) bool {
 			return false
 		}
 	}
-	for _, w := range m.words {
-		if !strings.Contains(e.key, w) {
+	if len(m.words) > 0 {
+		m.key = e.searchKey(m.key[:0])
+		for _, w := range m.words {
+			if !bytes.Contains(m.key, w) {
+				return false
+			}
+		}
+	}
+	// Fold only the fields asked for: most searches name one or two.
+	for f, want := range [...][]byte{fieldFrom: m.from, fieldTo: m.to, fieldSubject: m.subject} {
+		if len(want) == 0 {
+			continue
+		}
+		m.key = e.appendField(m.key[:0], f)
+		if !bytes.Contains(m.key, want) {
 			return false
 		}
 	}
-	if !m.fields {
-		return true
-	}
-	from, rest, _ := strings.Cut(e.key, "\x00")
-	to, subject, _ := strings.Cut(rest, "\x00")
-	return strings.Contains(from, m.from) && strings.Contains(to, m.to) && strings.Contains(subject, m.subject)
+	return true
 }

@@ -73,7 +73,11 @@ func (s *Session) Pending() []string {
 	for uid := range st.pending {
 		out = append(out, uid)
 	}
-	slices.SortFunc(out, func(a, b string) int { return st.byUID[a] - st.byUID[b] })
+	slices.SortFunc(out, func(a, b string) int {
+		i, _ := st.byUID.lookup(a)
+		j, _ := st.byUID.lookup(b)
+		return i - j
+	})
 	return out
 }
 

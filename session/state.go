@@ -35,7 +35,7 @@ type state struct {
 	delay     time.Duration     // LOGIN-DELAY of the current or last connection
 	caps      pop3.Capabilities // of the current or last connection
 	msgs      []Message         // snapshot of the current or last connection
-	byUID     map[string]int    // UID -> index in msgs
+	byUID     uidIndex          // UID -> index in msgs
 	snapTime  time.Time
 	synthetic bool
 	// pending holds the UIDs the user deleted; the value says whether DELE
@@ -121,7 +121,7 @@ func (st *state) drop() {
 func (st *state) wipe() {
 	st.drop()
 	clear(st.sealed)
-	st.sealed, st.msgs, st.byUID, st.pending, st.headers = nil, nil, nil, nil, nil
+	st.sealed, st.msgs, st.byUID, st.pending, st.headers = nil, nil, uidIndex{}, nil, nil
 	st.headerBytes = 0
 	st.visible = nil
 	st.idx.wipe()
