@@ -69,6 +69,12 @@ func (s *Session) Capabilities() pop3.Capabilities {
 func (s *Session) Pending() []string {
 	st := s.lock()
 	defer st.unlock()
+	return st.pendingInOrder()
+}
+
+// pendingInOrder lists the pending UIDs in server order. The caller holds
+// mu.
+func (st *state) pendingInOrder() []string {
 	out := make([]string, 0, len(st.pending))
 	for uid := range st.pending {
 		out = append(out, uid)

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"slices"
 	"time"
 
 	"popgate/pop3"
@@ -30,11 +29,7 @@ func (s *Session) View() View {
 	defer st.unlock()
 	v := View{SnapshotTime: st.snapTime, SyntheticIDs: st.synthetic, Capabilities: st.caps}
 	if len(st.pending) > 0 {
-		v.Pending = make([]string, 0, len(st.pending))
-		for uid := range st.pending {
-			v.Pending = append(v.Pending, uid)
-		}
-		slices.SortFunc(v.Pending, func(a, b string) int { return st.byUID[a] - st.byUID[b] })
+		v.Pending = st.pendingInOrder()
 	}
 	return v
 }
