@@ -24,6 +24,10 @@ import (
 //     batch. A user who keeps clicking slows the index down to one batch
 //     per indexMaxYield, so that it still completes; Search, which does
 //     not use the connection, doesn't slow it at all.
+//   - Across sessions, one batch runs at a time, and none starts while a
+//     sign-in is under way (but for overdue ones): a busy server's indexes
+//     take at most a share of the processors, and a new user's sign-in
+//     and first page don't queue behind them.
 //   - It never signs in: the password's key lives only in the cookie. When
 //     the connection is gone (idle, evicted, dropped) it stops, and the
 //     next request that reconnects starts it again from where it was,
@@ -147,9 +151,13 @@ func (st *state) runIndexer(ctx context.Context, first bool) {
 		if !ok {
 			return
 		}
+		if !st.m.takeIndexTurn(st.idxStop) {
+			return
+		}
 		var took time.Duration
 		var n int
 		took, n, stop, stoppedOn = st.indexBatch(ctx, batch, overdue)
+		<-st.m.indexTurns
 		if stop != batchMore {
 			return
 		}
@@ -190,7 +198,7 @@ func (st *state) yield() (overdue, ok bool) {
 			return true, true
 		}
 		wait := left
-		if st.userWaiting.Load() == 0 {
+		if st.userWaiting.Load() == 0 && st.m.signIns.Load() == 0 {
 			quiet := indexGrace - time.Duration(monoNow()-st.userAt.Load())
 			if quiet <= 0 {
 				return false, true
@@ -301,6 +309,18 @@ func (st *state) nextBatch(size int) (pos []int, uids []string, gen uint64) {
 	}
 	st.idxNext = i + 1
 	return pos, uids, x.gen
+}
+
+// takeIndexTurn waits until no other session's indexer runs a batch, and
+// reports false if stop closes first. The turn is given back by receiving
+// from indexTurns.
+func (m *Manager) takeIndexTurn(stop <-chan struct{}) bool {
+	select {
+	case m.indexTurns <- struct{}{}:
+		return true
+	case <-stop:
+		return false
+	}
 }
 
 // goIndexer runs fn in a goroutine that Close waits for, under a context

@@ -22,6 +22,8 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 	if m.isClosed() {
 		return nil, ErrClosed
 	}
+	m.signIns.Add(1)
+	defer m.signIns.Add(-1)
 	c, err := m.dial(ctx, up, username, password, nil, false)
 	if isInUse(err) && m.signOutOthers(ctx, up, username) {
 		c, err = m.dial(ctx, up, username, password, nil, true)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -30,6 +31,13 @@ type Manager struct {
 	bgCancel context.CancelFunc
 	stop     chan struct{} // closed by Close to stop the reaper
 	reaped   chan struct{} // closed when the reaper has returned
+
+	// indexTurns lets one background indexer batch run at a time across
+	// all sessions, and signIns counts sign-ins under way, during which
+	// indexers step aside: many users' indexes must not crowd a new
+	// user's sign-in, nor each other, off the processors.
+	indexTurns chan struct{}
+	signIns    atomic.Int32
 
 	mu     sync.Mutex     // protects closed and orders wg.Add before wg.Wait
 	closed bool           // Close has begun
@@ -67,6 +75,8 @@ func NewManager(cfg Config) *Manager {
 		store:  newMemStore(),
 		stop:   make(chan struct{}),
 		reaped: make(chan struct{}),
+
+		indexTurns: make(chan struct{}, 1),
 	}
 	m.slots.max = cfg.MaxConns
 	m.cookieNames = [2]string{m.CookieName(true), m.CookieName(false)}
