@@ -131,7 +131,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "- popgate: its own process (go build of this checkout, or -popgate; each request logged to a file), Dovecot over implicit TLS; "+
 		"sessions figure: a second popgate and the in-memory POP3 server (%d messages per user) in a third process\n", sessionMessages)
 	fmt.Fprintf(stdout, "- load: Go HTTP/1.1 client in this process, one keep-alive connection per user, closed loop; pages warmed first (each user opened every page once), "+
-		"so the load meets popgate's per-session header cache (8 MiB; pages beyond it cost a pipelined TOP batch to Dovecot)\n")
+		"so the load meets each session's header index (16 MiB each, about 80,000 messages; pages beyond it cost a pipelined TOP batch to Dovecot)\n")
 	fmt.Fprintf(stdout, "- sequential figures: %d samples each, popgate and floor alternating; sign-in: %d users one after another\n", cfg.Samples, cfg.Users)
 	fmt.Fprintf(stdout, "- load average of the machine (1, 5, 15 min) at the start: %s, at the end: %s (other work on the machine skews every figure; the ratios less)\n",
 		loadBefore, loadAverage())
