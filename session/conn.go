@@ -61,7 +61,7 @@ func (st *state) ensure(ctx context.Context, key []byte) (*pop3.Client, error) {
 
 // snapshot lists the mailbox on the current connection: unique ids (UIDL,
 // or synthesized) and LIST sizes. Pending UIDs no longer on the server drop
-// out, and so do cached headers of vanished messages.
+// out, and the header index follows the new positions.
 func (st *state) snapshot(ctx context.Context) error {
 	c := st.client
 	oldPos := st.byUID
@@ -93,12 +93,6 @@ func (st *state) snapshot(ctx context.Context) error {
 	for uid := range st.pending {
 		if !st.byUID.has(uid) {
 			delete(st.pending, uid)
-		}
-	}
-	for uid, h := range st.headers {
-		if !st.byUID.has(uid) {
-			st.headerBytes -= len(h)
-			delete(st.headers, uid)
 		}
 	}
 	st.visible = nil

@@ -358,8 +358,6 @@ func (s *Session) Envelopes(ctx context.Context, uids []string) ([]Envelope, err
 		}
 		if env, ok := st.idx.lookup(p); ok {
 			out[i] = env
-		} else if h, ok := st.headers[uid]; ok {
-			out[i] = st.indexHeader(uid, h)
 		} else {
 			missing = append(missing, i)
 		}

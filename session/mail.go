@@ -7,81 +7,9 @@ import (
 	"popgate/pop3"
 )
 
-// Limits of the per-session header cache: a page of headers should not
-// cost a round trip twice, but a mailbox of 100,000 messages must not pin
-// hundreds of megabytes per session either.
-const (
-	maxHeaderSize  = 64 << 10 // longer header blocks are cut here
-	maxHeaderCache = 8 << 20  // beyond this, headers are fetched, not kept
-)
-
-// Headers returns the raw header block (TOP n 0) of each UID. Cached ones
-// cost nothing; the others are fetched with one pipelined TopMany and
-// cached for the session. UIDs not in the snapshot, pending deletion and not
-// cached, or refused by the server are absent from the map. A header block
-// longer than 64 KiB is cut. The byte slices are shared: don't modify them.
-func (s *Session) Headers(ctx context.Context, uids []string) (map[string][]byte, error) {
-	st := s.lock()
-	defer st.unlock()
-	if st.ended {
-		return nil, ErrNoSession
-	}
-	out := make(map[string][]byte, len(uids))
-	var missing []string
-	for _, uid := range uids {
-		_, known := st.byUID.lookup(uid)
-		_, gone := st.pending[uid]
-		if h, ok := st.headers[uid]; ok {
-			out[uid] = h
-		} else if known && !gone {
-			missing = append(missing, uid)
-		}
-	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	err := st.withConn(ctx, s.key, func(c *pop3.Client) error {
-		// Numbers are looked up on each attempt: a reconnect renumbers.
-		byNum := make(map[int]string, len(missing))
-		var nums []int
-		for _, uid := range missing {
-			if i, ok := st.byUID.lookup(uid); ok && !st.pending[uid] {
-				if _, dup := byNum[st.msgs[i].Number]; !dup {
-					byNum[st.msgs[i].Number] = uid
-					nums = append(nums, st.msgs[i].Number)
-				}
-			}
-		}
-		return c.TopMany(ctx, nums, 0, func(num int, r io.Reader, err error) error {
-			if err != nil {
-				return nil // gone meanwhile (another session expunged it): absent
-			}
-			h, err := io.ReadAll(io.LimitReader(r, maxHeaderSize))
-			if err != nil {
-				return err
-			}
-			uid := byNum[num]
-			out[uid] = h
-			st.cacheHeader(uid, h)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (st *state) cacheHeader(uid string, h []byte) {
-	if st.headerBytes+len(h) > maxHeaderCache {
-		return
-	}
-	if st.headers == nil {
-		st.headers = make(map[string][]byte)
-	}
-	st.headerBytes += len(h) - len(st.headers[uid])
-	st.headers[uid] = h
-}
+// maxHeaderSize cuts longer header blocks (TOP n 0): a header is read
+// whole into memory before it is parsed for the index.
+const maxHeaderSize = 64 << 10
 
 // Retr sends RETR for uid and calls fn with the message's exact bytes as a
 // stream, valid only until fn returns. It returns ErrNotFound for a UID not

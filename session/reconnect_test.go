@@ -27,9 +27,9 @@ func TestDeleteSurvivesDrop(t *testing.T) {
 		{name: "stall on DELE", fault: pop3test.Fault{Command: "DELE", Action: pop3test.FaultStall}},
 		{name: "drop after DELE", fault: pop3test.Fault{Command: "TOP", Action: pop3test.FaultDrop}, between: func(t *testing.T, s *Session) {
 			msgs := mustMessages(t, s)
-			h, err := s.Headers(context.Background(), uidsOf(msgs))
-			if err != nil || len(h) != len(msgs) {
-				t.Fatalf("Headers() = %d headers, %v; want %d, nil", len(h), err, len(msgs))
+			envs, err := s.Envelopes(context.Background(), uidsOf(msgs))
+			if err != nil || len(envs) != len(msgs) || envs[0].Subject == "" {
+				t.Fatalf("Envelopes() = %d entries, %v; want %d with subjects, nil", len(envs), err, len(msgs))
 			}
 		}},
 		{name: "drop before QUIT", fault: pop3test.Fault{Command: "QUIT", Action: pop3test.FaultDrop}},

@@ -40,9 +40,7 @@ type state struct {
 	synthetic bool
 	// pending holds the UIDs the user deleted; the value says whether DELE
 	// succeeded for it on the current connection.
-	pending     map[string]bool
-	headers     map[string][]byte // header block by UID
-	headerBytes int               // total size of headers
+	pending map[string]bool
 	// visible caches msgs without pending (Messages); nil after a change.
 	visible []Message
 
@@ -121,8 +119,7 @@ func (st *state) drop() {
 func (st *state) wipe() {
 	st.drop()
 	clear(st.sealed)
-	st.sealed, st.msgs, st.byUID, st.pending, st.headers = nil, nil, uidIndex{}, nil, nil
-	st.headerBytes = 0
+	st.sealed, st.msgs, st.byUID, st.pending = nil, nil, uidIndex{}, nil
 	st.visible = nil
 	st.idx.wipe()
 	if st.armed {

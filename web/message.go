@@ -188,13 +188,13 @@ func messageSize(r *http.Request, sess *session.Session, uid string) (int64, boo
 
 // renderTooLarge shows a message's headers and a download link only.
 func (s *Server) renderTooLarge(w http.ResponseWriter, r *http.Request, sess *session.Session, uid string, size int64) {
-	headers, err := sess.Headers(r.Context(), []string{uid})
+	envs, err := sess.Envelopes(r.Context(), []string{uid})
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	s.markRead(r, sess, uid)
-	sum := mailview.Summarize(headers[uid])
+	sum := summaryOf(envs[0])
 	p := templates.MessagePage{
 		Meta:         s.meta(r, sum.Subject),
 		UID:          uid,

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"net/http"
@@ -421,5 +422,31 @@ func TestUnreadFollowsEveryChange(t *testing.T) {
 	_, doc := mustGetDoc(t, c, app+"search?q=message")
 	if got, want := doc.Find(`[data-testid="search-row"].unread`).Length(), 3; got != want {
 		t.Errorf("search shows %d unread rows, want %d", got, want)
+	}
+}
+
+// A message too large to show gets a page of its headers, from the header
+// index, and a download link; it is never downloaded for that page, and
+// opening it counts as reading it.
+func TestTooLargeMessage(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n"), 33<<20/64)
+	big := append([]byte("From: Big Sender <big@example.test>\r\nSubject: A very large message\r\n"+
+		"Date: Mon, 2 Mar 2026 10:00:00 +0000\r\n\r\n"), body...)
+	srv, app, c := newReadApp(t, nil, nil, [][]byte{big})
+	uid := srv.UIDs("alice")[0]
+	_, doc := mustGetDoc(t, c, app+"message/"+uid)
+	if got := doc.Find(`[data-testid="subject"]`).Text(); got != "A very large message" {
+		t.Errorf("subject = %q, want A very large message", got)
+	}
+	if !strings.Contains(doc.Find("main").Text(), "too large to show here") || doc.Find(`[data-testid="raw"]`).Length() != 1 {
+		t.Errorf("the page neither says the message is too large nor offers its source:\n%s", doc.Find("main").Text())
+	}
+	for _, cmd := range srv.Commands() {
+		if strings.HasPrefix(cmd, "RETR") {
+			t.Errorf("the page of a message too large to show sent %q", cmd)
+		}
+	}
+	if _, doc := mustGetDoc(t, c, app); len(unreadUIDs(doc)) != 0 {
+		t.Errorf("after opening it the inbox still shows it unread")
 	}
 }
