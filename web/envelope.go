@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"strings"
+	"time"
 
 	"popgate/session"
+	"popgate/templates"
 	"popgate/web/mailview"
 )
 
@@ -57,4 +59,22 @@ func pageEnvelopes(ctx context.Context, sess *session.Session, page []session.Me
 		uids[i] = m.UID
 	}
 	return sess.Envelopes(ctx, uids)
+}
+
+// messageRow is the inbox's and the search's row of one message.
+func (s *Server) messageRow(uid string, size int64, e session.Envelope, unread bool, now time.Time) templates.MessageRow {
+	sum := summaryOf(e)
+	return templates.MessageRow{
+		UID:           uid,
+		Href:          s.messageURL(uid, ""),
+		From:          displayName(sum),
+		FromTitle:     sum.From.String(),
+		Subject:       sum.Subject,
+		DateText:      shortDate(sum.Date, now),
+		DateTitle:     fullDate(sum.Date),
+		DateISO:       isoDate(sum.Date),
+		Unread:        unread,
+		SizeText:      humanSize(size),
+		HasAttachment: sum.HasAttachment,
+	}
 }

@@ -72,20 +72,8 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 		p.NextHref = s.inboxURL(page+1, "")
 	}
 	for i := start - 1; i >= end; i-- {
-		m, sum := msgs[i], summaryOf(envs[i-end])
-		p.Rows = append(p.Rows, templates.MessageRow{
-			UID:           m.UID,
-			Href:          s.messageURL(m.UID, ""),
-			From:          displayName(sum),
-			FromTitle:     sum.From.String(),
-			Subject:       sum.Subject,
-			DateText:      shortDate(sum.Date, now),
-			DateTitle:     fullDate(sum.Date),
-			DateISO:       isoDate(sum.Date),
-			Unread:        reads.ok && !reads.read[m.UID],
-			SizeText:      humanSize(m.Size),
-			HasAttachment: sum.HasAttachment,
-		})
+		m := msgs[i]
+		p.Rows = append(p.Rows, s.messageRow(m.UID, m.Size, envs[i-end], reads.isUnread(m.UID), now))
 	}
 	s.render(w, r, http.StatusOK, templates.InboxView(p))
 }

@@ -104,3 +104,10 @@ func (v *readViews) isRead(sess *session.Session, uid string) bool {
 func (v *readViews) forget(sess *session.Session) {
 	v.m.Delete(sess.ID())
 }
+
+// isUnread tells whether uid is to be shown unread: not opened, as far as
+// the store answered (a nil view or a failed store shows every message
+// read, the quieter mistake).
+func (e *readView) isUnread(uid string) bool {
+	return e != nil && e.ok && !e.read[uid]
+}

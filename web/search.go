@@ -33,9 +33,23 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, templates.SearchView(p))
 		return
 	}
+	// Listing the messages keeps the connection alive, or reconnects with
+	// this request's key, which lets an indexer that lost its connection
+	// go on; the list also gives the read marks. Without it the results so
+	// far are still worth showing.
+	var reads *readView
+	if msgs, err := sess.Messages(r.Context()); err != nil {
+		s.log.DebugContext(r.Context(), "search: no connection", "error", err)
+	} else {
+		reads = s.readView(r, sess, msgs)
+	}
+	onPage := func(n int) session.SearchQuery {
+		q.Offset, q.Limit = (n-1)*pageSize, pageSize
+		return q
+	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
-	res, err := s.search(r, sess, q, page)
+	res, err := sess.Search(onPage(page))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -43,7 +57,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	pages := max(1, (res.Matches+pageSize-1)/pageSize)
 	if page > pages {
 		page = pages
-		if res, err = s.search(r, sess, q, page); err != nil {
+		if res, err = sess.Search(onPage(page)); err != nil {
 			s.renderError(w, r, err)
 			return
 		}
@@ -59,45 +73,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	if page < pages {
 		p.NextHref = s.searchURL(form, page+1)
 	}
-	var reads *readView
-	if msgs, err := sess.Messages(r.Context()); err == nil {
-		reads = s.readView(r, sess, msgs)
-	}
 	now := time.Now()
 	for _, h := range res.Hits {
-		sum := summaryOf(h.Envelope)
-		p.Rows = append(p.Rows, templates.MessageRow{
-			UID:           h.UID,
-			Href:          s.messageURL(h.UID, ""),
-			From:          displayName(sum),
-			FromTitle:     sum.From.String(),
-			Subject:       sum.Subject,
-			DateText:      shortDate(sum.Date, now),
-			DateTitle:     fullDate(sum.Date),
-			DateISO:       isoDate(sum.Date),
-			Unread:        reads != nil && reads.ok && !reads.read[h.UID],
-			SizeText:      humanSize(h.Size),
-			HasAttachment: sum.HasAttachment,
-		})
+		p.Rows = append(p.Rows, s.messageRow(h.UID, h.Size, h.Envelope, reads.isUnread(h.UID), now))
 	}
 	s.render(w, r, http.StatusOK, templates.SearchView(p))
-}
-
-// search runs q for one page of results. An incomplete index whose
-// indexer is not at work waits for a connection: listing the messages
-// reconnects (with this request's key), which starts it again, and the
-// search then counts the current snapshot.
-func (s *Server) search(r *http.Request, sess *session.Session, q session.SearchQuery, page int) (session.SearchResult, error) {
-	q.Offset, q.Limit = (page-1)*pageSize, pageSize
-	res, err := sess.Search(q)
-	if err != nil || res.Complete || res.Full || res.Indexing {
-		return res, err
-	}
-	if _, err := sess.Messages(r.Context()); err != nil {
-		s.log.Debug("search: could not resume indexing", "error", err)
-		return res, nil // the results so far are still worth showing
-	}
-	return sess.Search(q)
 }
 
 // searchForm is the query of GET /search.
