@@ -85,10 +85,10 @@ type Config struct {
 	Now func() time.Time
 
 	// Envelope parses a header block (TOP n 0) for the header index, which
-	// serves the inbox rows and Search. Nil means ParseEnvelope, which
-	// needs only the standard library; the binary sets the web layer's
-	// parser, which knows every character set. It must be safe for
-	// concurrent use and never fail.
+	// serves the inbox rows and Search. Nil means ParseEnvelope; the
+	// binary sets the web layer's parser, so that index entries read
+	// exactly like an opened message. It must be safe for concurrent use
+	// and never fail.
 	Envelope func(header []byte) Envelope
 	// IndexAfter is how long after sign-in the background indexer starts
 	// at the latest when neither an inbox page nor a search started it

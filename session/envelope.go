@@ -8,6 +8,8 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-message/charset"
 )
 
 // Envelope is what the header index keeps of one message: its header
@@ -36,16 +38,17 @@ type Envelope struct {
 }
 
 // ParseEnvelope is the header parser a Manager uses when Config.Envelope
-// is nil. It needs only the standard library: encoded words are decoded
-// in UTF-8, US-ASCII and ISO-8859-1 and left as they are in other
-// character sets, and addresses that net/mail rejects are kept as text.
-// The web layer's parser (web.ParseEnvelope) knows every character set
-// and is the one popgate's binary configures. ParseEnvelope never fails,
-// doesn't perform I/O and is safe for concurrent use.
+// is nil. Encoded words are decoded in every character set go-message
+// knows (the same tables the web layer uses), and addresses that net/mail
+// rejects are kept as text. The web layer's parser (web.ParseEnvelope),
+// which popgate's binary configures, adds the web layer's leniency for
+// damaged headers, so that index entries read exactly like an opened
+// message. ParseEnvelope never fails, doesn't perform I/O and is safe for
+// concurrent use.
 func ParseEnvelope(header []byte) Envelope {
 	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(header)))
 	h, _ := tp.ReadMIMEHeader() // what was read before an error is kept
-	var dec mime.WordDecoder
+	dec := mime.WordDecoder{CharsetReader: charset.Reader}
 	decode := func(v string) string {
 		if d, err := dec.DecodeHeader(v); err == nil {
 			v = d
