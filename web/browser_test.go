@@ -4,22 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 
-	"popgate/pop3"
-	"popgate/pop3/pop3test"
-	"popgate/session"
-	"popgate/web"
 	"popgate/web/mailview"
 )
 
@@ -434,23 +428,12 @@ func (v messageView) report(t *testing.T, step string, problems []string, frame 
 // messages' UIDs in order.
 func newTestBrowserApp(tb testing.TB, msgs []hostileMail) (string, []string) {
 	tb.Helper()
-	srv := pop3test.NewServer(tb, nil)
 	raws := make([][]byte, len(msgs))
 	for i, m := range msgs {
 		raws[i] = m.Raw
 	}
-	srv.AddMailbox("alice", "pw", raws...)
-	quiet := slog.New(slog.DiscardHandler)
-	m := session.NewManager(session.Config{CookiePath: "/mail/", Logger: quiet, Envelope: web.ParseEnvelope})
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		m.Close(ctx)
-	})
-	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.Addr(), Options: pop3.Options{Security: pop3.SecurityNone}}
-	ts := httptest.NewServer(web.NewServer(web.Config{BasePath: "/mail/", Upstreams: []session.Upstream{up}, Logger: quiet}, m))
-	tb.Cleanup(ts.Close)
-	return ts.URL + "/mail/", srv.UIDs("alice")
+	base, srv := newTestJourneyApp(tb, raws)
+	return base, srv.UIDs("alice")
 }
 
 // mustSignInBrowser signs alice in through the sign-in form.
