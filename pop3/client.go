@@ -138,6 +138,9 @@ const (
 // time; Close alone may be called concurrently, to abort a method in flight.
 type Client struct {
 	opts Options
+	// conn is written only by the goroutine running a method, under mu, so
+	// that method reads it freely; Close and a context's cancellation,
+	// which run on other goroutines, read it under mu.
 	conn net.Conn
 	// r and w are borrowed from pools for an exchange and nil between
 	// exchanges (acquire, release): a signed-in user who reads nothing
@@ -158,8 +161,9 @@ type Client struct {
 	verb   string     // command of the current exchange, for Options.Observe
 
 	closeOnce sync.Once
-	errMu     sync.Mutex
-	err       error // sticky: *BrokenError or ErrClosed; guarded by errMu
+	mu        sync.Mutex
+	err       error     // sticky: *BrokenError or ErrClosed; guarded by mu
+	current   *exchange // the exchange under way, nil between them; guarded by mu
 }
 
 // support records what is known of an optional command.
@@ -272,7 +276,9 @@ func (c *Client) readGreeting(ctx context.Context) (text string, err error) {
 // setConn switches to conn, dropping anything buffered from an earlier
 // conn.
 func (c *Client) setConn(conn net.Conn) {
+	c.mu.Lock()
 	c.conn = conn
+	c.mu.Unlock()
 	if c.r != nil {
 		c.r.Reset(conn)
 	}
@@ -345,8 +351,8 @@ func (c *Client) TLSConnectionState() (state tls.ConnectionState, ok bool) {
 // ErrClosed after Quit or Close), or nil while it is usable. This method
 // doesn't perform I/O.
 func (c *Client) Err() error {
-	c.errMu.Lock()
-	defer c.errMu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.err
 }
 
@@ -354,9 +360,9 @@ func (c *Client) Err() error {
 // It may be called concurrently with another method, which then fails.
 func (c *Client) Close() error {
 	var err error
-	c.closeOnce.Do(func() { err = c.conn.Close() })
-	c.errMu.Lock()
-	defer c.errMu.Unlock()
+	c.closeOnce.Do(func() { err = c.connNow().Close() })
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.err == nil {
 		c.err = ErrClosed
 	}
@@ -366,26 +372,38 @@ func (c *Client) Close() error {
 // fail marks the Client broken by err, closes the connection and returns the
 // sticky error.
 func (c *Client) fail(err error) error {
-	c.errMu.Lock()
-	defer c.errMu.Unlock()
+	c.mu.Lock()
 	if c.err == nil {
 		c.err = &BrokenError{Err: err}
-		c.closeOnce.Do(func() { c.conn.Close() })
 	}
-	return c.err
+	err = c.err
+	c.mu.Unlock()
+	c.closeOnce.Do(func() { c.connNow().Close() })
+	return err
+}
+
+// connNow returns the connection for a goroutine that may run beside the
+// one running a method (Close), without holding mu while it is used: a TLS
+// connection's Close may block for seconds sending its alert.
+func (c *Client) connNow() net.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conn
 }
 
 // aLongTimeAgo is a deadline in the past, which makes blocked I/O return.
 var aLongTimeAgo = time.Unix(1, 0)
 
 // exchange is one command and its reply, or one stream, under a deadline
-// and a context.
+// and a context. The connection's deadline belongs to the Client's current
+// exchange alone: a context cancelled after its exchange ended (a stream
+// left unread, whose request went away as the next command began) must not
+// cut the next one short.
 type exchange struct {
 	c        *Client
 	ctx      context.Context
 	stop     func() bool
-	mu       sync.Mutex
-	canceled bool
+	canceled bool // guarded by c.mu
 	lastSet  time.Time
 	start    time.Time
 }
@@ -416,12 +434,15 @@ func (c *Client) begin(ctx context.Context) (*exchange, error) {
 	ex.lastSet = time.Now()
 	ex.start = ex.lastSet
 	c.verb = ""
+	c.mu.Lock()
+	c.current = ex
 	c.conn.SetDeadline(ex.lastSet.Add(c.opts.Timeout))
+	c.mu.Unlock()
 	ex.stop = context.AfterFunc(ctx, ex.cancel)
 	if s := c.stream; s != nil {
 		c.stream = nil
 		if err := s.drain(ex); err != nil {
-			ex.stop()
+			ex.finish()
 			err = c.fail(ex.cause(err))
 			c.release()
 			return nil, err
@@ -430,11 +451,29 @@ func (c *Client) begin(ctx context.Context) (*exchange, error) {
 	return ex, nil
 }
 
+// cancel makes the exchange's blocked I/O return, if it is still the
+// Client's current one.
 func (ex *exchange) cancel() {
-	ex.mu.Lock()
-	defer ex.mu.Unlock()
+	c := ex.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.current != ex {
+		return
+	}
 	ex.canceled = true
-	ex.c.conn.SetDeadline(aLongTimeAgo)
+	c.conn.SetDeadline(aLongTimeAgo)
+}
+
+// finish unhooks the exchange from its context: it is no longer the
+// current one, and its cancellation no longer touches the connection.
+func (ex *exchange) finish() {
+	ex.stop()
+	c := ex.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.current == ex {
+		c.current = nil
+	}
 }
 
 // extend pushes the deadline out while a stream makes progress. It re-arms
@@ -444,20 +483,21 @@ func (ex *exchange) extend() {
 	if now.Sub(ex.lastSet) < time.Second {
 		return
 	}
-	ex.mu.Lock()
-	defer ex.mu.Unlock()
-	if !ex.canceled {
+	c := ex.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !ex.canceled && c.current == ex {
 		ex.lastSet = now
-		ex.c.conn.SetDeadline(now.Add(ex.c.opts.Timeout))
+		c.conn.SetDeadline(now.Add(c.opts.Timeout))
 	}
 }
 
 // cause replaces the I/O error that a cancellation provoked with the
 // context's own error.
 func (ex *exchange) cause(err error) error {
-	ex.mu.Lock()
+	ex.c.mu.Lock()
 	canceled := ex.canceled
-	ex.mu.Unlock()
+	ex.c.mu.Unlock()
 	if canceled && ex.ctx.Err() != nil {
 		return fmt.Errorf("pop3: %w", context.Cause(ex.ctx))
 	}
@@ -467,7 +507,7 @@ func (ex *exchange) cause(err error) error {
 // end finishes an exchange. A -ERR reply leaves the Client usable; any other
 // error leaves the stream position unknown and breaks it.
 func (ex *exchange) end(errp *error) {
-	ex.stop()
+	ex.finish()
 	defer func() {
 		ex.c.release()
 		ex.observe(*errp)

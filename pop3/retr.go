@@ -241,7 +241,7 @@ func (d *dotReader) finish(err error) {
 		d.err = d.c.fail(d.ex.cause(err))
 	}
 	if d.own {
-		d.ex.stop()
+		d.ex.finish()
 		if d.err == io.EOF {
 			d.ex.observe(nil)
 		} else {
@@ -258,7 +258,7 @@ func (d *dotReader) finish(err error) {
 // the command that wants the connection next, then invalidates the stream.
 func (d *dotReader) drain(ex *exchange) error {
 	if d.own && d.err == nil {
-		d.ex.stop()
+		d.ex.finish()
 	}
 	d.ex, d.own = ex, false
 	var err error

@@ -343,3 +343,50 @@ func mustDialTCP(tb testing.TB, addr string) net.Conn {
 	}
 	return conn
 }
+
+// TestServerCloseDuringSTLS closes the Client from another goroutine
+// while StartTLS finishes its handshake and swaps in the TLS connection, as
+// shutdown may: the race detector must find the swap and Close's read of
+// the connection ordered. Close is started from the client's last
+// handshake write, so it always overlaps the swap.
+func TestServerCloseDuringSTLS(t *testing.T) {
+	srv := pop3test.NewServer(t, nil)
+	var c *pop3.Client
+	closed := make(chan struct{})
+	opts := plainOptions()
+	opts.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		return &closeAfterHandshake{Conn: conn, close: func() { go func() { c.Close(); close(closed) }() }}, err
+	}
+	c, err := pop3.Dial(context.Background(), srv.Addr(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.StartTLS(context.Background(), &tls.Config{RootCAs: srv.CertPool(), ServerName: "localhost", MaxVersion: tls.VersionTLS13})
+	<-closed
+	if err := c.Noop(context.Background()); err == nil {
+		t.Fatal("Noop() after Close = nil, want an error")
+	}
+}
+
+// closeAfterHandshake calls close on the client's second write after STLS:
+// the TLS 1.3 Finished message, the handshake's last.
+type closeAfterHandshake struct {
+	net.Conn
+	stls   bool
+	writes int
+	close  func()
+}
+
+func (c *closeAfterHandshake) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if c.stls {
+		if c.writes++; c.writes == 2 {
+			c.close()
+		}
+	}
+	if bytes.HasPrefix(p, []byte("STLS")) {
+		c.stls = true
+	}
+	return n, err
+}
