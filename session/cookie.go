@@ -112,7 +112,7 @@ func (m *Manager) expire(st *state, key []byte) {
 		return
 	}
 	m.log.Info("session: expired", st.logAttrs()...)
-	signOut := func(ctx context.Context) { st.signOut(ctx, key) }
+	signOut := func(ctx context.Context) { st.signOut(ctx, ctx, key, false) }
 	if !m.goBackground(signOut) {
 		ctx, cancel := context.WithTimeout(m.bgCtx, backgroundTimeout)
 		defer cancel()

@@ -27,7 +27,10 @@ import (
 //   - Across sessions, one batch runs at a time, and none starts while a
 //     sign-in is under way (but for overdue ones): a busy server's indexes
 //     take at most a share of the processors, and a new user's sign-in
-//     and first page don't queue behind them.
+//     and first page don't queue behind them. It never waits for a
+//     session's lock while it holds the turn: when a request holds the
+//     session (a download may take half an hour), it hands the turn back
+//     and waits for that request to let go.
 //   - It never signs in: the password's key lives only in the cookie. When
 //     the connection is gone (idle, evicted, dropped) it stops, and the
 //     next request that reconnects starts it again from where it was,
@@ -52,10 +55,29 @@ var monoEpoch = time.Now()
 
 func monoNow() int64 { return int64(time.Since(monoEpoch)) }
 
-// lock takes the session's mutex for a user's request and returns the
-// state; the caller must defer st.unlock(). Counting the waiters is what
-// makes the indexer step aside.
-func (s *Session) lock() *state {
+// lock waits for the session's turn for a user's request until ctx ends,
+// and returns the state, or ErrNoSession if the session ended meanwhile;
+// the caller must defer s.unlock(). Counting the waiters is what makes
+// the indexer step aside.
+func (s *Session) lock(ctx context.Context) (*state, error) {
+	st := s.st
+	st.userWaiting.Add(1)
+	err := st.mu.LockContext(ctx)
+	st.userWaiting.Add(-1)
+	if err != nil {
+		return nil, err
+	}
+	if st.ended {
+		s.unlock()
+		return nil, ErrNoSession
+	}
+	return st, nil
+}
+
+// hold is lock without a context and without the check for the session's
+// end, for the accessors that only read what the session holds: they
+// wait for a request in progress, however long it takes.
+func (s *Session) hold() *state {
 	st := s.st
 	st.userWaiting.Add(1)
 	st.mu.Lock()
@@ -64,8 +86,15 @@ func (s *Session) lock() *state {
 }
 
 // unlock ends a user's turn on the session and lets a waiting indexer
-// know.
-func (st *state) unlock() {
+// know. Once the Manager is closing, the request leaves its cookie's key
+// with a session that has deletions pending, so that Close can sign in
+// again to commit them if the connection is lost meanwhile (a request
+// cancelled at shutdown breaks it).
+func (s *Session) unlock() {
+	st := s.st
+	if !st.ended && len(st.pending) > 0 && st.m.closing.Load() {
+		st.closeKey = s.key
+	}
 	st.userAt.Store(monoNow())
 	st.mu.Unlock()
 	select {
@@ -126,7 +155,10 @@ func (st *state) runIndexer(ctx context.Context, first bool) {
 	var stop batchEnd
 	var stoppedOn *pop3.Client
 	defer func() {
-		st.mu.Lock()
+		if err := st.mu.LockContext(ctx); err != nil {
+			st.indexing.Store(false) // Close ran out of time; nothing to restart
+			return
+		}
 		defer st.mu.Unlock()
 		st.indexing.Store(false)
 		// Work may have come while it was on its way out (Refresh, Undo,
@@ -158,6 +190,17 @@ func (st *state) runIndexer(ctx context.Context, first bool) {
 		var n int
 		took, n, stop, stoppedOn = st.indexBatch(ctx, batch, overdue)
 		<-st.m.indexTurns
+		if stop == batchBusy {
+			// A long request (a download) holds the session: wait for it
+			// to end without holding the turn, which other sessions'
+			// indexes need meanwhile.
+			select {
+			case <-st.idxWake:
+			case <-st.idxStop:
+				return
+			}
+			continue
+		}
 		if stop != batchMore {
 			return
 		}
@@ -179,6 +222,7 @@ const (
 	batchDone            // complete or full: nothing it can do
 	batchPaused          // no connection, or it failed: wait for a request's
 	batchEnded           // the session ended
+	batchBusy            // a request holds the session: wait until it lets go
 )
 
 // yield waits until no request waits for or recently held the session,
@@ -221,7 +265,9 @@ func (st *state) yield() (overdue, ok bool) {
 // reports how long the server took for how many, whether to go on, and
 // the connection it stopped on.
 func (st *state) indexBatch(ctx context.Context, size int, overdue bool) (took time.Duration, n int, end batchEnd, conn *pop3.Client) {
-	st.mu.Lock()
+	if !st.mu.TryLock() {
+		return 0, 0, batchBusy, nil
+	}
 	if st.ended {
 		st.mu.Unlock()
 		return 0, 0, batchEnded, nil
@@ -343,11 +389,11 @@ func (m *Manager) goIndexer(fn func(ctx context.Context)) bool {
 // gets the zero Envelope. The first call lets the background indexer
 // begin. To is empty in the result.
 func (s *Session) Envelopes(ctx context.Context, uids []string) ([]Envelope, error) {
-	st := s.lock()
-	defer st.unlock()
-	if st.ended {
-		return nil, ErrNoSession
+	st, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
 	}
+	defer s.unlock()
 	defer st.startSignal()
 	out := make([]Envelope, len(uids))
 	var missing []int // indexes into uids
@@ -365,7 +411,7 @@ func (s *Session) Envelopes(ctx context.Context, uids []string) ([]Envelope, err
 	if len(missing) == 0 {
 		return out, nil
 	}
-	err := st.withConn(ctx, s.key, func(c *pop3.Client) error {
+	err = st.withConn(ctx, s.key, func(c *pop3.Client) error {
 		// Numbers are looked up on each attempt: a reconnect renumbers.
 		byNum := make(map[int][]int, len(missing))
 		var nums []int

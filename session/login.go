@@ -25,10 +25,17 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 	m.signIns.Add(1)
 	defer m.signIns.Add(-1)
 	c, err := m.dial(ctx, up, username, password, nil, false)
-	if isInUse(err) && m.signOutOthers(ctx, up, username) {
-		c, err = m.dial(ctx, up, username, password, nil, true)
+	var carried []string
+	if isInUse(err) {
+		var ended bool
+		if ended, carried = m.signOutOthers(ctx, up, username); ended {
+			c, err = m.dial(ctx, up, username, password, nil, true)
+		}
 	}
 	if err != nil {
+		if len(carried) > 0 {
+			m.log.Error("session: deletions lost at a takeover that failed", "upstream", up.ID, "user", username, "lost", len(carried), "error", err)
+		}
 		return nil, err
 	}
 	key := newKey()
@@ -38,7 +45,10 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 	st.username = username
 	st.keyHash = keyHash(key)
 	st.created = m.now()
-	st.pending = make(map[string]bool)
+	st.pending = make(map[string]bool, len(carried))
+	for _, uid := range carried {
+		st.pending[uid] = false
+	}
 	st.lastSeen.Store(st.created.UnixNano())
 	st.userAt.Store(monoNow())
 	st.mu.Lock()
@@ -48,14 +58,18 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 		st.drop()
 		return nil, err
 	}
+	if len(st.pending) > 0 {
+		st.markCarried(ctx)
+	}
 	for {
+		// Everything a published session is read by is set before add.
 		st.id = newToken()
+		st.logID = logID(st.id)
 		st.sealed = seal(key, password, st.id)
 		if m.store.add(st) {
 			break
 		}
 	}
-	st.logID = logID(st.id)
 	if m.isClosed() {
 		// Close may have listed the sessions before this one was added.
 		if m.store.remove(st.id) {
@@ -82,18 +96,46 @@ func isInUse(err error) bool {
 // sign-in from another browser or after a lost cookie gets the mailbox
 // instead of [IN-USE] until they expire. [IN-USE] comes only after the
 // server accepted the password, so only the account's owner can do this.
-// It reports whether there was any.
-func (m *Manager) signOutOthers(ctx context.Context, up Upstream, username string) bool {
-	found := false
+// It reports whether it ended any, and returns the UIDs whose deletion
+// those sessions could not commit, for the new session to carry on: what
+// the user deleted in the other browser stays deleted. The commit does not
+// ride on ctx, which the browser may cancel; the wait for a session busy
+// with a request (a download in the other browser) is bounded by
+// takeoverWait, after which that session is left alone.
+func (m *Manager) signOutOthers(ctx context.Context, up Upstream, username string) (ended bool, carried []string) {
+	wait, cancelWait := context.WithTimeout(ctx, takeoverWait)
+	defer cancelWait()
+	commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), signOutTimeout)
+	defer cancel()
 	for _, st := range m.store.all() {
-		if st.up.ID != up.ID || st.up.Addr != up.Addr || st.username != username || !m.store.remove(st.id) {
+		if st.up.ID != up.ID || st.up.Addr != up.Addr || st.username != username {
 			continue
 		}
-		found = true
-		m.log.Info("session: signed out by a new sign-in to the same mailbox", st.logAttrs()...)
-		st.signOut(ctx, nil)
+		m.log.Info("session: signing out for a new sign-in to the same mailbox", st.logAttrs()...)
+		_, kept, err := st.signOut(wait, commitCtx, nil, false)
+		if errors.Is(err, ErrNoSession) || errors.Is(err, ErrBusy) {
+			continue // ended meanwhile, or still busy
+		}
+		ended = true
+		carried = append(carried, kept...)
 	}
-	return found
+	return ended, carried
+}
+
+// takeoverWait bounds how long a sign-in waits for an earlier session of
+// the same account to finish the request it is serving.
+const takeoverWait = 10 * time.Second
+
+// markCarried marks the deletions a new session took over from the one it
+// replaced. A failure is not the sign-in's: they stay pending, and the
+// next request marks them again. The caller holds mu.
+func (st *state) markCarried(ctx context.Context) {
+	if _, err := st.mark(ctx); err != nil {
+		st.m.log.Warn("session: could not mark the deletions taken over", append(st.logAttrs(), "pending", len(st.pending), "error", err)...)
+		if st.client.Err() != nil {
+			st.drop()
+		}
+	}
 }
 
 // dial signs in to up, honouring LOGIN-DELAY and MaxConns. self is the

@@ -18,13 +18,13 @@ const maxHeaderSize = 64 << 10
 // after fn has started nothing is retried, and fn's error is returned as it
 // is.
 func (s *Session) Retr(ctx context.Context, uid string, fn func(r io.Reader) error) error {
-	st := s.lock()
-	defer st.unlock()
-	if st.ended {
-		return ErrNoSession
+	st, err := s.lock(ctx)
+	if err != nil {
+		return err
 	}
+	defer s.unlock()
 	var r io.Reader
-	err := st.withConn(ctx, s.key, func(c *pop3.Client) error {
+	err = st.withConn(ctx, s.key, func(c *pop3.Client) error {
 		i, ok := st.byUID.lookup(uid)
 		if _, gone := st.pending[uid]; !ok || gone {
 			return ErrNotFound
@@ -52,11 +52,11 @@ func (s *Session) Retr(ctx context.Context, uid string, fn func(r io.Reader) err
 // ignored. If the server can't be reached the deletions stay pending and
 // the error is returned.
 func (s *Session) Delete(ctx context.Context, uids ...string) error {
-	st := s.lock()
-	defer st.unlock()
-	if st.ended {
-		return ErrNoSession
+	st, err := s.lock(ctx)
+	if err != nil {
+		return err
 	}
+	defer s.unlock()
 	for _, uid := range uids {
 		if _, ok := st.byUID.lookup(uid); !ok {
 			return ErrNotFound
@@ -82,11 +82,11 @@ func (s *Session) Delete(ctx context.Context, uids ...string) error {
 // connection is closed without QUIT instead, which unmarks everything just
 // as well; so Undo only fails after sign-out.
 func (s *Session) Undo(ctx context.Context) error {
-	st := s.lock()
-	defer st.unlock()
-	if st.ended {
-		return ErrNoSession
+	st, err := s.lock(ctx)
+	if err != nil {
+		return err
 	}
+	defer s.unlock()
 	clear(st.pending)
 	st.visible = nil
 	st.idx.clearGone()
@@ -111,11 +111,11 @@ func (s *Session) Undo(ctx context.Context) error {
 // a new sign-in, Refresh returns a *LoginDelayError and keeps the current
 // connection and snapshot.
 func (s *Session) Refresh(ctx context.Context) error {
-	st := s.lock()
-	defer st.unlock()
-	if st.ended {
-		return ErrNoSession
+	st, err := s.lock(ctx)
+	if err != nil {
+		return err
 	}
+	defer s.unlock()
 	// Under LOGIN-DELAY, keep the connection we have rather than lose it
 	// and be refused a new one.
 	if err := st.m.delays.check(delayKey(st.up, st.username), st.m.now()); err != nil {

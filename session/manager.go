@@ -39,6 +39,10 @@ type Manager struct {
 	indexTurns chan struct{}
 	signIns    atomic.Int32
 
+	// closing is set by BeginClose: requests then leave their keys with
+	// sessions that have deletions pending (Session.unlock).
+	closing atomic.Bool
+
 	mu     sync.Mutex     // protects closed and orders wg.Add before wg.Wait
 	closed bool           // Close has begun
 	wg     sync.WaitGroup // background sign-outs
@@ -90,22 +94,41 @@ func (m *Manager) now() time.Time { return m.cfg.Now() }
 // Logout signs s out: it marks the pending deletions on the connection
 // (signing in again with the key s carries if the connection was lost) and
 // sends QUIT, which commits them. deleted is the number of messages the
-// server removed. Whatever the outcome, the session is gone afterwards: its
-// id and sealed password are forgotten and its cookie gives ErrNoSession.
-// A second Logout returns ErrNoSession.
+// server removed. Once signed out the session is gone: its id and sealed
+// password are forgotten and its cookie gives ErrNoSession, as does a
+// second Logout.
+//
+// ctx bounds only the wait for the session's turn (ErrBusy when it ends
+// first; nothing changed). The commit itself does not ride on ctx: a
+// browser that goes away mid-sign-out must not lose the deletions, so it
+// runs to its own deadline (signOutTimeout) whatever becomes of ctx. When
+// it fails, the session stays signed in with its deletions pending and
+// Logout returns the error: the user can try again.
 func (m *Manager) Logout(ctx context.Context, s *Session) (deleted int, err error) {
-	if !m.store.remove(s.st.id) {
-		return 0, ErrNoSession
-	}
-	return s.st.signOut(ctx, s.key)
+	commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), signOutTimeout)
+	defer cancel()
+	deleted, _, err = s.st.signOut(ctx, commitCtx, s.key, true)
+	return deleted, err
+}
+
+// BeginClose makes Login fail with ErrClosed and has requests still in
+// flight leave their cookie's key with a session that has deletions
+// pending, so that Close can sign in again to commit them when the
+// request's end (cancelled at shutdown, say) cost the connection. Call it
+// before draining the HTTP server; Close calls it too.
+func (m *Manager) BeginClose() {
+	m.closing.Store(true)
 }
 
 // Close stops the reaper and signs every session out as Logout does, but
-// without the cookies' keys: pending deletions are committed on the
-// connections that are still open, and logged as lost where none is. It
-// returns ctx's error if ctx ended first, after aborting what was left.
+// with no key other than those requests left since BeginClose: pending
+// deletions are committed on the connections that are still open, or on
+// new ones where a key was left, and logged as lost where neither is
+// possible. Waiting for a busy session, like everything else, ends with
+// ctx; Close then returns ctx's error, after aborting what was left.
 // Login fails with ErrClosed from the start of Close on.
 func (m *Manager) Close(ctx context.Context) error {
+	m.BeginClose()
 	m.mu.Lock()
 	already := m.closed
 	m.closed = true
@@ -119,11 +142,13 @@ func (m *Manager) Close(ctx context.Context) error {
 	<-m.reaped
 	var wg sync.WaitGroup
 	for _, st := range m.store.all() {
-		if !m.store.remove(st.id) {
-			continue
-		}
 		wg.Go(func() {
-			if _, err := st.signOut(ctx, nil); err != nil && !errors.Is(err, ErrNoSession) {
+			_, kept, err := st.signOut(ctx, ctx, nil, false)
+			switch {
+			case errors.Is(err, ErrNoSession):
+			case len(kept) > 0:
+				m.log.Error("session: deletions lost at shutdown", append(st.logAttrs(), "lost", len(kept), "error", err)...)
+			case err != nil:
 				m.log.Warn("session: sign-out at shutdown failed", append(st.logAttrs(), "error", err)...)
 			}
 		})

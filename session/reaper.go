@@ -40,7 +40,7 @@ func (m *Manager) reap() {
 				continue // a request got there first
 			}
 			m.log.Info("session: expired", st.logAttrs()...)
-			work = func(ctx context.Context) { st.signOut(ctx, nil) }
+			work = func(ctx context.Context) { st.signOut(ctx, ctx, nil, false) }
 		case st.connIdle(now):
 			work = st.idleConn
 		default:
@@ -74,7 +74,9 @@ func (st *state) connIdle(now time.Time) bool {
 // the reaper could not sign in again to commit the deletions at expiry,
 // and the user's next request could not sign in again soon.
 func (st *state) idleConn(ctx context.Context) {
-	st.mu.Lock()
+	if !st.mu.TryLock() {
+		return // in use again, so not idle
+	}
 	defer st.mu.Unlock()
 	now := st.m.now()
 	if st.ended || st.client == nil || now.Sub(st.connUsed) < st.m.cfg.ConnIdleTimeout {

@@ -41,8 +41,8 @@ func (s *Session) Upstream() Upstream { return s.st.up }
 // SnapshotTime returns when the current snapshot was taken. It doesn't
 // perform I/O.
 func (s *Session) SnapshotTime() time.Time {
-	st := s.lock()
-	defer st.unlock()
+	st := s.hold()
+	defer s.unlock()
 	return st.snapTime
 }
 
@@ -50,8 +50,8 @@ func (s *Session) SnapshotTime() time.Time {
 // derived from each message's header block: the UI should say so. It
 // doesn't perform I/O.
 func (s *Session) SyntheticIDs() bool {
-	st := s.lock()
-	defer st.unlock()
+	st := s.hold()
+	defer s.unlock()
 	return st.synthetic
 }
 
@@ -59,16 +59,16 @@ func (s *Session) SyntheticIDs() bool {
 // on the current or last connection; nil if it has no CAPA. It doesn't
 // perform I/O; don't modify the result.
 func (s *Session) Capabilities() pop3.Capabilities {
-	st := s.lock()
-	defer st.unlock()
+	st := s.hold()
+	defer s.unlock()
 	return st.caps
 }
 
 // Pending returns the UIDs pending deletion, in server order. It doesn't
 // perform I/O.
 func (s *Session) Pending() []string {
-	st := s.lock()
-	defer st.unlock()
+	st := s.hold()
+	defer s.unlock()
 	return st.pendingInOrder()
 }
 
@@ -95,11 +95,11 @@ func (st *state) pendingInOrder() []string {
 // large mailbox's list: the list is filtered again only after a deletion,
 // Undo or a new snapshot.
 func (s *Session) Messages(ctx context.Context) ([]Message, error) {
-	st := s.lock()
-	defer st.unlock()
-	if st.ended {
-		return nil, ErrNoSession
+	st, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
 	}
+	defer s.unlock()
 	if err := st.withConn(ctx, s.key, func(*pop3.Client) error { return nil }); err != nil {
 		return nil, err
 	}
@@ -133,11 +133,11 @@ func (st *state) visibleMsgs() []Message {
 // Manager.Logout). If fn leaves the connection broken, the next request
 // reconnects; fn is not retried.
 func (s *Session) Do(ctx context.Context, fn func(c *pop3.Client) error) error {
-	st := s.lock()
-	defer st.unlock()
-	if st.ended {
-		return ErrNoSession
+	st, err := s.lock(ctx)
+	if err != nil {
+		return err
 	}
+	defer s.unlock()
 	c, err := st.ensure(ctx, s.key)
 	if err != nil {
 		return err

@@ -3,44 +3,81 @@ package session
 import (
 	"context"
 	"errors"
+	"time"
 
 	"popgate/pop3"
 )
 
+// signOutTimeout bounds the commit of a user's sign-out, which runs
+// detached from the request: a browser that closes the tab or a proxy that
+// gives up must not cut it short (see Manager.Logout).
+const signOutTimeout = time.Minute
+
 // signOut ends the session as sign-out does: it marks what is pending on a
-// live connection and sends QUIT, which commits the marks. With key it may
-// sign in again to do so; without (the reaper, shutdown) it can only use
-// the connection that is still open, and logs the deletions it had to
-// give up. The caller has removed the session from the store. Afterwards
-// the session is wiped whatever happened.
-func (st *state) signOut(ctx context.Context, key []byte) (deleted int, err error) {
-	st.mu.Lock()
+// live connection and sends QUIT, which commits the marks. It waits for the
+// session's turn until wait ends, then works under ctx.
+//
+// With key it may sign in again to commit; without (expiry by the reaper,
+// the takeover by a new sign-in, shutdown) it can only use the connection
+// that is still open, or the key a request left at shutdown. With keep (the
+// user's sign-out) a commit that fails leaves the session as it was,
+// pending deletions and all, so that the user can try again: err is then
+// not nil and the session goes on. Otherwise the session ends anyway, and
+// kept lists the UIDs whose deletion was not committed, for the caller to
+// carry over or log.
+//
+// Once it ends, the session is out of the store and wiped. A session that
+// had ended already gives ErrNoSession.
+func (st *state) signOut(wait, ctx context.Context, key []byte, keep bool) (deleted int, kept []string, err error) {
+	if err := st.mu.LockContext(wait); err != nil {
+		return 0, nil, err
+	}
 	defer st.mu.Unlock()
 	if st.ended {
-		return 0, ErrNoSession
+		return 0, nil, ErrNoSession
 	}
-	st.ended = true
-	defer st.wipe()
+	if key == nil {
+		key = st.closeKey
+	}
 	if len(st.pending) == 0 {
 		// Nothing to commit: QUIT only to be polite and release the lock
 		// at once; a failure changes nothing for the user.
 		if st.client != nil && st.client.Err() == nil {
 			st.client.Quit(ctx)
 		}
+		st.end()
 		st.m.log.Info("session: signed out", st.logAttrs()...)
-		return 0, nil
+		return 0, nil, nil
 	}
 	deleted, err = st.commit(ctx, key)
 	if deleted > 0 && st.m.cfg.Committed != nil {
 		st.m.cfg.Committed(deleted)
 	}
 	if err != nil {
-		st.m.log.Warn("session: pending deletions were not committed",
-			append(st.logAttrs(), "pending", len(st.pending), "error", err)...)
-		return deleted, err
+		attrs := append(st.logAttrs(), "deleted", deleted, "pending", len(st.pending), "error", err)
+		if keep {
+			if st.m.closing.Load() {
+				st.closeKey = key // for Close to try once more
+			}
+			st.m.log.Warn("session: sign-out could not commit; the session keeps its deletions", attrs...)
+			return deleted, nil, err
+		}
+		kept = st.pendingInOrder()
+		st.end()
+		st.m.log.Warn("session: pending deletions were not committed", attrs...)
+		return deleted, kept, err
 	}
+	st.end()
 	st.m.log.Info("session: signed out", append(st.logAttrs(), "deleted", deleted)...)
-	return deleted, nil
+	return deleted, nil, nil
+}
+
+// end marks the session ended, takes it out of the store and forgets what
+// it held. The caller holds mu.
+func (st *state) end() {
+	st.ended = true
+	st.m.store.remove(st.id)
+	st.wipe()
 }
 
 // commit marks the pending deletions and sends QUIT, trying once more on a
@@ -48,7 +85,7 @@ func (st *state) signOut(ctx context.Context, key []byte) (deleted int, err erro
 // is safe even after a QUIT whose reply was lost: the new snapshot no
 // longer lists what it removed, so those drop out of pending and only the
 // rest is marked again. They count as deleted: they are gone, as the user
-// asked.
+// asked. On success pending is empty; on failure it holds what is left.
 func (st *state) commit(ctx context.Context, key []byte) (deleted int, err error) {
 	for attempt := 0; ; attempt++ {
 		before := len(st.pending)
@@ -64,13 +101,14 @@ func (st *state) commit(ctx context.Context, key []byte) (deleted int, err error
 						st.m.log.Warn("session: server refused some deletions", append(st.logAttrs(), "refused", refused)...)
 					}
 					clear(st.pending)
+					st.drop()
 					return deleted + marked, nil
 				}
-				if isServerError(err) {
-					return deleted, err // the server said no; trying again won't help
-				}
 			}
-			st.drop()
+			st.drop() // the marks are void: QUIT closes the connection, a failed DELE broke it
+			if isServerError(err) {
+				return deleted, err // the server said no; trying again now won't help
+			}
 		}
 		var broken *pop3.BrokenError
 		if attempt > 0 || key == nil || ctx.Err() != nil || !errors.As(err, &broken) {

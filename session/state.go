@@ -27,8 +27,9 @@ type state struct {
 
 	// mu protects every field below and serializes use of client: POP3 is
 	// one command at a time, and two tabs must not interleave theirs.
-	mu        sync.Mutex
+	mu        turn
 	ended     bool              // signed out or expired; requests get ErrNoSession
+	closeKey  []byte            // a request's cookie key, left once the Manager is closing
 	sealed    []byte            // the password, sealed with the cookie's key
 	client    *pop3.Client      // nil while no connection is open
 	connUsed  time.Time         // end of the last exchange on client
@@ -61,6 +62,7 @@ type state struct {
 // newState returns a state with its channels made.
 func newState() *state {
 	return &state{
+		mu:       newTurn(),
 		idxStop:  make(chan struct{}),
 		idxStart: make(chan struct{}),
 		idxWake:  make(chan struct{}, 1),
@@ -119,7 +121,7 @@ func (st *state) drop() {
 func (st *state) wipe() {
 	st.drop()
 	clear(st.sealed)
-	st.sealed, st.msgs, st.byUID, st.pending = nil, nil, uidIndex{}, nil
+	st.sealed, st.closeKey, st.msgs, st.byUID, st.pending = nil, nil, nil, uidIndex{}, nil
 	st.visible = nil
 	st.idx.wipe()
 	if st.armed {

@@ -25,8 +25,8 @@ type View struct {
 // that needs them all then never waits for the background indexer more
 // than once. It doesn't perform I/O and is safe for concurrent use.
 func (s *Session) View() View {
-	st := s.lock()
-	defer st.unlock()
+	st := s.hold()
+	defer s.unlock()
 	v := View{SnapshotTime: st.snapTime, SyntheticIDs: st.synthetic, Capabilities: st.caps}
 	if len(st.pending) > 0 {
 		v.Pending = st.pendingInOrder()
