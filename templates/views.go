@@ -257,8 +257,6 @@ type LogoutPage struct {
 	Meta Meta
 	// Deleted is the number of messages the server deleted at sign-out.
 	Deleted int
-	// Error explains why deletions may not have been saved; "" for none.
-	Error string
 }
 
 // ErrorPage is shown when a request fails. Title and Message are for the
