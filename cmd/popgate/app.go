@@ -199,17 +199,34 @@ func (m *Main) URL() string {
 
 // Close stops accepting requests, lets those in flight finish, then signs
 // every session out (pending deletions are applied and committed) and
-// closes the read-state store.
+// closes the read-state store, all within POPGATE_SHUTDOWN_TIMEOUT.
+//
+// The budget is split: requests get the first half, and those still running
+// then (a download, a request stuck on a stalled POP3 server) are cancelled,
+// so that the sign-outs always have the second half. A request cancelled so
+// leaves its cookie's key with its session (session.Manager.BeginClose), so
+// even the session whose connection it cost is signed in again to commit.
 func (m *Main) Close() error {
 	timeout := m.Config.ShutdownTimeout
 	if timeout <= 0 {
 		timeout = shutdownTimeout
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	start := time.Now()
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(timeout))
 	defer cancel()
 	var errs []error
+	if m.Sessions != nil {
+		m.Sessions.BeginClose()
+	}
 	if m.HTTP != nil {
-		errs = append(errs, m.HTTP.Shutdown(ctx))
+		drain, cancelDrain := context.WithDeadline(ctx, start.Add(timeout/2))
+		err := m.HTTP.Shutdown(drain)
+		cancelDrain()
+		if errors.Is(err, context.DeadlineExceeded) {
+			m.Logger.Warn("shutdown: cancelling requests still running after half the shutdown timeout", "timeout", timeout)
+			err = m.HTTP.Close()
+		}
+		errs = append(errs, err)
 	}
 	if m.metricsHTTP != nil {
 		errs = append(errs, m.metricsHTTP.Close())

@@ -84,6 +84,61 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// popgateProcess is the real binary running as a child process.
+type popgateProcess struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	base    string // its URL, ending in "/"
+	logs    *syncBuffer
+	exited  chan struct{}
+	waitErr error // set before exited closes
+}
+
+// startPopgate builds popgate and runs it with env (plus a listen address)
+// until the test ends or stop is called; it returns once it serves.
+func startPopgate(t *testing.T, env ...string) *popgateProcess {
+	t.Helper()
+	bin := buildPopgate(t)
+	listen := "127.0.0.1:" + freePort(t)
+	p := &popgateProcess{t: t, cmd: exec.Command(bin), base: "http://" + listen + "/", logs: &syncBuffer{}, exited: make(chan struct{})}
+	p.cmd.Env = append(env, "POPGATE_LISTEN="+listen)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.waitErr = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			p.cmd.Process.Kill()
+			<-p.exited
+		}
+		if t.Failed() {
+			t.Logf("popgate log:\n%s", p.logs.String())
+		}
+	})
+	waitHealthy(t, p.base, p.exited)
+	return p
+}
+
+// stop sends SIGTERM and fails the test unless popgate exits with status 0
+// within limit.
+func (p *popgateProcess) stop(limit time.Duration) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		p.t.Fatal(err)
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(limit):
+		p.t.Fatalf("popgate did not exit within %v of SIGTERM", limit)
+	}
+	if p.waitErr != nil {
+		p.t.Errorf("popgate exited with %v, want status 0", p.waitErr)
+	}
+}
+
 // TestShutdownCommitsDeletions: a deploy or scale-down sends SIGTERM while
 // users are signed in with deletions pending. The process must sign them
 // out cleanly (QUIT), so the POP3 server removes exactly those messages,
@@ -101,33 +156,8 @@ func TestShutdownCommitsDeletions(t *testing.T) {
 		before[uid] = stored[i]
 	}
 
-	bin := buildPopgate(t)
-	listen := "127.0.0.1:" + freePort(t)
-	cmd := exec.Command(bin)
-	cmd.Env = []string{"POPGATE_SERVERS=pop3+insecure://" + srv.Addr(), "POPGATE_LISTEN=" + listen}
-	var logs syncBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("popgate log:\n%s", logs.String())
-		}
-	})
-
-	base := "http://" + listen + "/"
-	waitHealthy(t, base, exited)
-	b := newBrowser(t, base)
+	p := startPopgate(t, "POPGATE_SERVERS=pop3+insecure://"+srv.Addr())
+	b := newBrowser(t, p.base)
 	b.post("login", url.Values{"username": {"alice"}, "password": {"pw"}}, http.StatusSeeOther)
 	_, data := b.get("", http.StatusOK)
 	uids := inboxUIDs(t, data)
@@ -142,17 +172,7 @@ func TestShutdownCommitsDeletions(t *testing.T) {
 		t.Fatalf("server holds %d messages before shutdown, want %d: deletions must wait for sign-out", got, len(msgs))
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-exited:
-	case <-time.After(40 * time.Second): // beyond shutdownTimeout
-		t.Fatal("popgate did not exit within 40s of SIGTERM")
-	}
-	if waitErr != nil {
-		t.Errorf("popgate exited with %v, want status 0", waitErr)
-	}
+	p.stop(40 * time.Second) // beyond shutdownTimeout
 
 	left := map[string]bool{}
 	for _, msg := range srv.Mailbox("alice") {
@@ -170,6 +190,68 @@ func TestShutdownCommitsDeletions(t *testing.T) {
 			} else {
 				t.Errorf("message %s (%s) was lost", uid, subject)
 			}
+		}
+	}
+}
+
+// TestShutdownWithStalledServer: SIGTERM comes while one user's request
+// hangs on a POP3 server that stopped answering it. Every signed-in user's
+// deletions, the stalled user's included, must still be committed within
+// POPGATE_SHUTDOWN_TIMEOUT: the stalled request is cancelled when half the
+// budget is spent, and the sign-outs have the other half.
+func TestShutdownWithStalledServer(t *testing.T) {
+	var msgs [][]byte
+	for i := 1; i <= 4; i++ {
+		msgs = append(msgs, []byte(fmt.Sprintf("Subject: Stall %d\r\n\r\nBody %d\r\n", i, i)))
+	}
+	srv := pop3test.NewServer(t, nil)
+	users := []string{"alice", "bob", "carol"}
+	for _, u := range users {
+		srv.AddMailbox(u, "pw", msgs...)
+	}
+	const budget = 6 * time.Second
+	p := startPopgate(t, "POPGATE_SERVERS=pop3+insecure://"+srv.Addr(), "POPGATE_SHUTDOWN_TIMEOUT="+budget.String())
+	browsers := map[string]*browser{}
+	for _, u := range users {
+		b := newBrowser(t, p.base)
+		b.post("login", url.Values{"username": {u}, "password": {"pw"}}, http.StatusSeeOther)
+		_, data := b.get("", http.StatusOK)
+		b.post(messagePath(inboxUIDs(t, data)[0])+"/delete", nil, http.StatusSeeOther)
+		browsers[u] = b
+	}
+
+	// alice opens a message, and the server never answers her RETR.
+	srv.AddFault(pop3test.Fault{Command: "RETR", Action: pop3test.FaultStall})
+	_, data := browsers["alice"].get("", http.StatusOK)
+	stalled := make(chan struct{})
+	go func() {
+		defer close(stalled)
+		resp, err := browsers["alice"].c.Get(p.base + messagePath(inboxUIDs(t, data)[0]))
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitFor(t, "the stalled RETR", func() bool { return srv.PendingFaults() == 0 })
+
+	start := time.Now()
+	p.stop(budget + 5*time.Second)
+	if took := time.Since(start); took > budget+2*time.Second {
+		t.Errorf("shutdown took %v, want within the %v budget (and a moment to exit)", took, budget)
+	}
+	<-stalled
+	for _, u := range users {
+		if got := len(srv.Mailbox(u)); got != len(msgs)-1 {
+			t.Errorf("%s's mailbox holds %d messages after shutdown, want %d: the deletion was lost", u, got, len(msgs)-1)
+		}
+	}
+}
+
+// waitFor polls cond until it holds, for up to ten seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
 }
