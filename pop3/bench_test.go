@@ -19,7 +19,7 @@ import (
 )
 
 // The protocol benchmarks run against a private Dovecot with a
-// 10,000-message mailbox whose messages are the shared corpus over and over
+// 10,000-message mailbox whose messages are the corpus over and over
 // (so sizes follow its spread) and a 20 MB message, next to the floor of
 // reading the same 20 MB from a plain loopback socket:
 //

@@ -2,6 +2,7 @@ package pop3_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,18 +11,18 @@ import (
 	"testing"
 )
 
-// corpusMessage is one real-world message from the shared corpus.
+// corpusMessage is one real-world message from the corpus.
 type corpusMessage struct {
 	Name string // path below the corpus folder
 	Data []byte // the file as it is
 }
 
-// corpusDir is the shared corpus beside the repository checkout.
-const corpusDir = "../../shared/corpus"
+// corpusDir is the repository's real-mail corpus, relative to this
+// package's folder, where go test runs its tests.
+const corpusDir = "../testdata/corpus"
 
-// loadCorpus returns every message of the shared corpus, sorted by path. The
-// corpus lives beside the checkout; without it the test skips, or fails
-// when POPGATE_REQUIRE_REAL=1 asks for every real component.
+// loadCorpus returns every message of the corpus, sorted by path. The corpus
+// is part of the repository, so a missing one fails the test.
 func loadCorpus(tb testing.TB) []corpusMessage {
 	tb.Helper()
 	var out []corpusMessage
@@ -40,11 +41,11 @@ func loadCorpus(tb testing.TB) []corpusMessage {
 		out = append(out, corpusMessage{Name: rel, Data: data})
 		return nil
 	})
-	if err != nil || len(out) == 0 {
-		if os.Getenv("POPGATE_REQUIRE_REAL") == "1" {
-			tb.Fatalf("shared corpus not readable at %s: %v", corpusDir, err)
-		}
-		tb.Skipf("shared corpus not found at %s: %v", corpusDir, err)
+	if err == nil && len(out) == 0 {
+		err = errors.New("no messages")
+	}
+	if err != nil {
+		tb.Fatalf("corpus not readable at %s (testdata/corpus in the repository): %v", corpusDir, err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -29,6 +29,10 @@ import (
 // axeDefaultPath is where .ci/run installs axe-core, from the module root.
 const axeDefaultPath = ".ci/node/node_modules/axe-core/axe.min.js"
 
+// axeInstallHint says how to get axe-core where requireAxe looks; .ci/run
+// pins the version.
+const axeInstallHint = "npm install --prefix .ci/node axe-core in the repository root (apt-get install npm first), or set POPGATE_AXE to an axe.min.js"
+
 // axeViews are the screens and colour schemes every page is checked in.
 var axeViews = []browserView{
 	{Width: 1280, Height: 800},
@@ -98,9 +102,9 @@ func requireAxe(tb testing.TB) string {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		if os.Getenv("POPGATE_REQUIRE_REAL") == "1" {
-			tb.Fatalf("POPGATE_REQUIRE_REAL=1 but axe-core is missing (set POPGATE_AXE or run .ci/run): %v", err)
+			tb.Fatalf("POPGATE_REQUIRE_REAL=1 but axe-core is missing: %v; %s", err, axeInstallHint)
 		}
-		tb.Skipf("axe-core not installed (set POPGATE_AXE or run .ci/run): %v", err)
+		tb.Skipf("axe-core not installed: %v; %s; skipping (set POPGATE_REQUIRE_REAL=1 to fail instead)", err, axeInstallHint)
 	}
 	return string(src)
 }

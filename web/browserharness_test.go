@@ -65,9 +65,9 @@ func requireBrowser(tb testing.TB) {
 	tb.Helper()
 	if _, err := os.Stat(browserExecPath); err != nil {
 		if os.Getenv("POPGATE_REQUIRE_REAL") == "1" {
-			tb.Fatalf("POPGATE_REQUIRE_REAL=1 but Chromium is missing: %v", err)
+			tb.Fatalf("POPGATE_REQUIRE_REAL=1 but Chromium is missing (apt-get install chromium): %v", err)
 		}
-		tb.Skipf("Chromium not installed at %s", browserExecPath)
+		tb.Skipf("Chromium not installed at %s (apt-get install chromium); skipping (set POPGATE_REQUIRE_REAL=1 to fail instead)", browserExecPath)
 	}
 	browserShared.mu.Lock()
 	browserShared.users++

@@ -98,3 +98,19 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("parseFlags(-sessions 2000) = nil error, want one")
 	}
 }
+
+// TestFindCorpus: the default corpus is found from a sub-folder of the
+// checkout (tests run in cmd/popgate-bench), and a missing one names the
+// flag that fixes it.
+func TestFindCorpus(t *testing.T) {
+	dir, err := findCorpus(defaultCorpus)
+	if err != nil {
+		t.Fatalf("findCorpus(%q) = %v", defaultCorpus, err)
+	}
+	if msgs, err := loadCorpus(dir); err != nil || len(msgs) < 100 {
+		t.Errorf("loadCorpus(%q) = %d messages, %v; want the corpus", dir, len(msgs), err)
+	}
+	if _, err := findCorpus("no/such/corpus"); err == nil || !strings.Contains(err.Error(), "-corpus") {
+		t.Errorf("findCorpus(missing) = %v, want an error naming -corpus", err)
+	}
+}

@@ -46,11 +46,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./cmd/popgate-bench [flags]\n\n"+
 			"Measures popgate against a private Dovecot and prints a table of figures next to their floors.\n"+
-			"Needs Debian's dovecot-pop3d (apt-get install dovecot-pop3d) and the shared corpus.\n\n")
+			"Needs Debian's dovecot-pop3d (apt-get install dovecot-pop3d) and the corpus in testdata/corpus.\n\n")
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&c.Short, "short", false, "small world and short load (500 messages, 5 MB attachment, 100 sessions, 1 s), for CI")
-	fs.StringVar(&c.Corpus, "corpus", "../shared/corpus", "folder of sample messages whose sizes the mailbox follows")
+	fs.StringVar(&c.Corpus, "corpus", defaultCorpus, "folder of sample messages whose sizes the mailbox follows (a relative one: in the working directory, else in the module's root)")
 	fs.StringVar(&c.Popgate, "popgate", "", "popgate binary to measure (default: go build ./cmd/popgate)")
 	fs.StringVar(&c.Dir, "dir", defaultDir(), "where to create the work folder (Dovecot's data, logs); tmpfs keeps set-up fast")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the work folder with popgate's and Dovecot's logs")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
@@ -12,12 +13,39 @@ import (
 	"strings"
 )
 
+// defaultCorpus is the -corpus default: the repository's real-mail corpus,
+// relative to the module root.
+const defaultCorpus = "testdata/corpus"
+
+// findCorpus returns dir when it is a folder. A relative dir that is not is
+// looked for below the root of the popgate module around the working
+// directory, so that the default also works from a sub-folder of the
+// checkout.
+func findCorpus(dir string) (string, error) {
+	fi, err := os.Stat(dir)
+	if err == nil && fi.IsDir() {
+		return dir, nil
+	}
+	if !filepath.IsAbs(dir) {
+		if root, rootErr := moduleRoot(); rootErr == nil {
+			p := filepath.Join(root, dir)
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				return p, nil
+			}
+		}
+	}
+	if err == nil {
+		err = errors.New("not a folder")
+	}
+	return "", fmt.Errorf("corpus folder %s not found in the working directory or the popgate module's root; give the folder with -corpus: %v", dir, err)
+}
+
 // loadCorpus reads every message of the corpus folder (files other than
 // .md and .tsv), sorted by path, with an mbox "From " line dropped.
 func loadCorpus(dir string) ([][]byte, error) {
-	fi, err := os.Stat(dir)
-	if err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("corpus folder %s not found (the shared corpus beside the checkout; see -corpus): %v", dir, err)
+	dir, err := findCorpus(dir)
+	if err != nil {
+		return nil, err
 	}
 	var names []string
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {

@@ -6,11 +6,12 @@
 //
 // It sets up its own world: a private Dovecot (Debian's dovecot-pop3d,
 // started through pop3/pop3test/dovecot) holding a mailbox whose messages
-// are the shared corpus over and over, one 1 MB HTML message and one message
-// with a large attachment; popgate built from this checkout and run as a
-// child process, so that its memory can be read from /proc; and for the
-// sessions figure an in-memory POP3 server (package pop3test) in another
-// child process, this binary re-executed as "popgate-bench pop3-server".
+// are the repository's corpus (testdata/corpus) over and over, one 1 MB
+// HTML message and one message with a large attachment; popgate built from
+// this checkout and run as a child process, so that its memory can be read
+// from /proc; and for the sessions figure an in-memory POP3 server (package
+// pop3test) in another child process, this binary re-executed as
+// "popgate-bench pop3-server".
 //
 // Every figure is measured next to its floor in the same run: the same
 // POP3 work done directly with package pop3, the template render alone, a

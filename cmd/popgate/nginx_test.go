@@ -50,9 +50,9 @@ func TestNginx(t *testing.T) {
 	}
 	if err != nil {
 		if os.Getenv("POPGATE_REQUIRE_REAL") == "1" {
-			t.Fatal("nginx not found (apt-get install nginx)")
+			t.Fatal("POPGATE_REQUIRE_REAL=1 but nginx is missing (apt-get install nginx)")
 		}
-		t.Skip("nginx not found (apt-get install nginx)")
+		t.Skip("nginx not found (apt-get install nginx); skipping (set POPGATE_REQUIRE_REAL=1 to fail instead)")
 	}
 
 	srv := pop3test.NewServer(t, nil)

@@ -10,23 +10,22 @@ import (
 	"testing"
 )
 
-// corpusDir holds the real-world messages described in its README.md.
-const corpusDir = "../../../shared/corpus"
+// corpusDir holds the real-world messages described in its README.md: the
+// repository's testdata/corpus, relative to this package's folder, where go
+// test runs its tests.
+const corpusDir = "../../testdata/corpus"
 
 type corpusEntry struct {
 	path, description, result string
 }
 
-// mustCorpus returns the corpus index, skipping the test when the corpus is
-// absent unless POPGATE_REQUIRE_REAL=1 makes that a failure.
+// mustCorpus returns the corpus index. The corpus is part of the
+// repository, so a missing one fails the test.
 func mustCorpus(tb testing.TB) []corpusEntry {
 	tb.Helper()
 	f, err := os.Open(filepath.Join(corpusDir, "INDEX.tsv"))
 	if err != nil {
-		if os.Getenv("POPGATE_REQUIRE_REAL") == "1" {
-			tb.Fatalf("corpus required (POPGATE_REQUIRE_REAL=1) but not readable: %v", err)
-		}
-		tb.Skipf("real-mail corpus not found at %s; set POPGATE_REQUIRE_REAL=1 to make this a failure", corpusDir)
+		tb.Fatalf("corpus not readable (testdata/corpus in the repository): %v", err)
 	}
 	defer f.Close()
 	var entries []corpusEntry

@@ -2,7 +2,8 @@
 // shows: decoded headers, the plain-text body, a sanitized HTML document for
 // a sandboxed frame, the list of attachments and any attached messages.
 //
-// Real mail is often broken: about a third of a corpus of real messages is
+// Real mail is often broken: about a third of the real messages in the
+// repository's testdata/corpus (whose README.md gives their sources) are
 // rejected by strict MIME parsers (invalid header lines, multiparts that
 // never close, boundaries longer than a parser's buffer, undecodable
 // encoded-words, raw 8-bit headers). Because a message the user cannot open

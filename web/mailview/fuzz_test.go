@@ -55,10 +55,10 @@ func FuzzParse(f *testing.F) {
 	f.Add("From x\n Subject: =?utf-8?q?a?=\nContent-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: x\n\n--d--")
 	f.Add(crlf("Content-Type: text/plain; format=flowed; charset=x-unknown", "Content-Transfer-Encoding: quoted-printable", "", "a =", "b=3D ", "> c"))
 	// Real mail is the best start for mutations: the corpus's smaller
-	// messages, when it is there.
-	filepath.WalkDir(corpusDir, func(path string, d os.DirEntry, err error) error {
+	// messages.
+	err := filepath.WalkDir(corpusDir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(path, ".md") || strings.HasSuffix(path, ".tsv") {
-			return nil
+			return err
 		}
 		if info, err := d.Info(); err == nil && info.Size() <= 16<<10 {
 			if data, err := os.ReadFile(path); err == nil {
@@ -67,6 +67,9 @@ func FuzzParse(f *testing.F) {
 		}
 		return nil
 	})
+	if err != nil {
+		f.Fatalf("corpus not readable (testdata/corpus in the repository): %v", err)
+	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		m, err := Parse(strings.NewReader(raw), Options{MaxPartSize: 1 << 16})
 		if err != nil {

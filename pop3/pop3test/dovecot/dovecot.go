@@ -159,11 +159,7 @@ func startTB(tb testing.TB, opts Options, start func(string, Options) (*Server, 
 	}
 	s, err := start(dir, opts)
 	if errors.Is(err, ErrNotInstalled) {
-		if os.Getenv(EnvRequireReal) == "1" {
-			tb.Fatalf("%v; %s=1 requires the real server: install the Debian package dovecot-pop3d", err, EnvRequireReal)
-		} else {
-			tb.Skipf("%v; skipping (set %s=1 to fail instead)", err, EnvRequireReal)
-		}
+		notInstalled(tb, err)
 		return nil
 	}
 	if err != nil {
@@ -179,6 +175,17 @@ func startTB(tb testing.TB, opts Options, start func(string, Options) (*Server, 
 		}
 	})
 	return s
+}
+
+// notInstalled skips tb for err, a missing Dovecot, or fails it when
+// POPGATE_REQUIRE_REAL=1. err names the package to install.
+func notInstalled(tb testing.TB, err error) {
+	tb.Helper()
+	if os.Getenv(EnvRequireReal) == "1" {
+		tb.Fatalf("%v; %s=1 requires the real server", err, EnvRequireReal)
+	} else {
+		tb.Skipf("%v; skipping (set %s=1 to fail instead)", err, EnvRequireReal)
+	}
 }
 
 // StartProcess starts a server with its data in dir (created if missing),
