@@ -104,14 +104,11 @@ func (m *Manager) FromRequest(r *http.Request) (*Session, error) {
 	return &Session{st: st, key: v.Key}, nil
 }
 
-// expire signs st out in the background with key, which may be nil. It
-// takes st out of the store at once, so that the reaper, which has no key,
-// can't get to it first. Once Close has begun it signs out in the caller.
+// expire signs st out in the background with key, so that its pending
+// deletions are committed even if its connection was lost. Once Close has
+// begun it signs out in the caller.
 func (m *Manager) expire(st *state, key []byte) {
-	if !m.store.remove(st.id) {
-		return
-	}
-	m.log.Info("session: expired", st.logAttrs()...)
+	st.leaveKey(key) // the reaper, which has no key, may get there first
 	signOut := func(ctx context.Context) { st.signOut(ctx, ctx, key, false) }
 	if !m.goBackground(signOut) {
 		ctx, cancel := context.WithTimeout(m.bgCtx, backgroundTimeout)

@@ -93,7 +93,7 @@ func (s *Session) hold() *state {
 func (s *Session) unlock() {
 	st := s.st
 	if !st.ended && len(st.pending) > 0 && st.m.closing.Load() {
-		st.closeKey = s.key
+		st.leaveKey(s.key)
 	}
 	st.userAt.Store(monoNow())
 	st.mu.Unlock()

@@ -10,6 +10,10 @@ import (
 // unresponsive server delays the others by no more than its own timeouts.
 const reaperWorkers = 16
 
+// reapLockWait bounds how long the reaper waits for an expired session
+// that is busy with a request.
+const reapLockWait = time.Second
+
 // reaper runs reap every reapInterval until Close.
 func (m *Manager) reaper() {
 	defer close(m.reaped)
@@ -36,11 +40,14 @@ func (m *Manager) reap() {
 		var work func(ctx context.Context)
 		switch {
 		case st.expired(now):
-			if !m.store.remove(st.id) {
-				continue // a request got there first
+			work = func(ctx context.Context) {
+				// A session busy with a request (a long download past the
+				// absolute lifetime) waits for the next round rather than
+				// hold up the others.
+				wait, cancel := context.WithTimeout(ctx, reapLockWait)
+				defer cancel()
+				st.signOut(wait, ctx, nil, false)
 			}
-			m.log.Info("session: expired", st.logAttrs()...)
-			work = func(ctx context.Context) { st.signOut(ctx, ctx, nil, false) }
 		case st.connIdle(now):
 			work = st.idleConn
 		default:

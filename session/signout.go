@@ -37,7 +37,10 @@ func (st *state) signOut(wait, ctx context.Context, key []byte, keep bool) (dele
 		return 0, nil, ErrNoSession
 	}
 	if key == nil {
-		key = st.closeKey
+		key = st.leftKey()
+	}
+	if st.expired(st.m.now()) {
+		st.m.log.Info("session: expired", st.logAttrs()...)
 	}
 	if len(st.pending) == 0 {
 		// Nothing to commit: QUIT only to be polite and release the lock
@@ -57,7 +60,7 @@ func (st *state) signOut(wait, ctx context.Context, key []byte, keep bool) (dele
 		attrs := append(st.logAttrs(), "deleted", deleted, "pending", len(st.pending), "error", err)
 		if keep {
 			if st.m.closing.Load() {
-				st.closeKey = key // for Close to try once more
+				st.leaveKey(key) // for Close to try once more
 			}
 			st.m.log.Warn("session: sign-out could not commit; the session keeps its deletions", attrs...)
 			return deleted, nil, err

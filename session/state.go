@@ -21,6 +21,10 @@ type state struct {
 	keyHash  [sha256.Size]byte
 	created  time.Time
 
+	// left is a cookie's key that a request left with the session for
+	// whoever ends it without one (see leaveKey). It is read without mu.
+	left atomic.Pointer[[]byte]
+
 	// lastSeen is the time of the last request (unix ns): the web session's
 	// idle timer, read by the reaper without waiting for mu.
 	lastSeen atomic.Int64
@@ -29,7 +33,6 @@ type state struct {
 	// one command at a time, and two tabs must not interleave theirs.
 	mu        turn
 	ended     bool              // signed out or expired; requests get ErrNoSession
-	closeKey  []byte            // a request's cookie key, left once the Manager is closing
 	sealed    []byte            // the password, sealed with the cookie's key
 	client    *pop3.Client      // nil while no connection is open
 	connUsed  time.Time         // end of the last exchange on client
@@ -72,6 +75,22 @@ func newState() *state {
 // logAttrs identifies the session in logs without secrets.
 func (st *state) logAttrs() []any {
 	return []any{"session", st.logID, "upstream", st.up.ID, "user", st.username}
+}
+
+// leaveKey keeps a request's cookie key with the session, for the
+// sign-out that ends it without one: Close, when the request was cut short
+// at shutdown, or the reaper, racing the sign-out that an expired
+// session's request started. Only then is the key kept server-side, for
+// the moments before the session ends (wipe forgets it); without it, a
+// session whose connection was lost could not commit its deletions.
+func (st *state) leaveKey(key []byte) { st.left.Store(&key) }
+
+// leftKey returns the key a request left, or nil.
+func (st *state) leftKey() []byte {
+	if k := st.left.Load(); k != nil {
+		return *k
+	}
+	return nil
 }
 
 // touch restarts the web session's idle timer.
@@ -121,7 +140,8 @@ func (st *state) drop() {
 func (st *state) wipe() {
 	st.drop()
 	clear(st.sealed)
-	st.sealed, st.closeKey, st.msgs, st.byUID, st.pending = nil, nil, nil, uidIndex{}, nil
+	st.sealed, st.msgs, st.byUID, st.pending = nil, nil, uidIndex{}, nil
+	st.left.Store(nil)
 	st.visible = nil
 	st.idx.wipe()
 	if st.armed {
