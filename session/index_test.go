@@ -287,7 +287,10 @@ func TestIndexWithoutTOP(t *testing.T) {
 	if _, err := s.Envelopes(context.Background(), uids[50:]); err != nil {
 		t.Fatalf("Envelopes() = %v", err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	// An indexer starts only within a request, under the session's lock,
+	// so one that started has set indexing before Envelopes returned, and
+	// none starts later. Wait for its end, if any.
+	eventually(t, "the indexer to stop", func() bool { return !s.st.indexing.Load() })
 	if n := countCommands(srv, "RETR"); n != 10 {
 		t.Errorf("server saw %d RETR, want 10 (the page's)", n)
 	}
