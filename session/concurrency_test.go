@@ -177,7 +177,7 @@ func TestRetrHeadersDo(t *testing.T) {
 
 func TestClose(t *testing.T) {
 	srv := newTestServer(t, nil, 3, "alice", "bob")
-	m := NewManager(Config{Logger: slog.New(slog.DiscardHandler)})
+	m := NewManager(Config{Logger: slog.New(slog.DiscardHandler), Envelope: testEnvelope})
 	up := testUpstream(srv.Addr())
 	ctx := context.Background()
 	for _, u := range []string{"alice", "bob"} {

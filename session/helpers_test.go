@@ -61,11 +61,15 @@ func (b *syncBuffer) String() string {
 }
 
 // newTestManager returns a Manager closed at the end of the test, whose
-// logs are checked for the password then.
+// logs are checked for the password then. A nil cfg.Envelope means
+// testEnvelope.
 func newTestManager(tb testing.TB, cfg Config) (*Manager, *syncBuffer) {
 	tb.Helper()
 	logs := &syncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.Envelope == nil {
+		cfg.Envelope = testEnvelope
+	}
 	m := NewManager(cfg)
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

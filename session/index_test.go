@@ -303,7 +303,7 @@ func TestIndexWithoutTOP(t *testing.T) {
 func TestCloseWaitsForIndexer(t *testing.T) {
 	srv := newSearchServer(t, nil, 300)
 	srv.SetFault(pop3test.Fault{Command: "TOP", Times: -1, Action: pop3test.FaultStall, Delay: time.Millisecond})
-	m := NewManager(Config{Logger: slog.New(slog.DiscardHandler)})
+	m := NewManager(Config{Logger: slog.New(slog.DiscardHandler), Envelope: testEnvelope})
 	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
 	s.Search(SearchQuery{})
 	eventually(t, "indexing to start", func() bool { return mustSearch(t, s, SearchQuery{}).Indexed > 0 })

@@ -130,7 +130,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 // what they add.
 func sessionMemory(b *testing.B, up Upstream, round int) (heap, inuse, goroutines float64) {
 	ctx := context.Background()
-	m := NewManager(Config{MaxConns: memSessions, IndexAfter: time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	m := NewManager(Config{MaxConns: memSessions, IndexAfter: time.Millisecond, Logger: slog.New(slog.DiscardHandler), Envelope: testEnvelope})
 	defer m.Close(ctx)
 	heap0, inuse0, g0 := liveHeap()
 	sessions := make([]*Session, 0, memSessions)
