@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"popgate/pop3"
 	"popgate/pop3/pop3test"
 )
 
@@ -164,14 +163,6 @@ func TestRetrHeadersDo(t *testing.T) {
 	err = s.Retr(ctx, uids[1], func(r io.Reader) error { calls++; _, err := io.ReadAll(r); return err })
 	if err == nil || calls != 1 {
 		t.Errorf("Retr() dropped mid-message = %v after %d calls of fn, want an error after 1", err, calls)
-	}
-
-	var stat int
-	if err := s.Do(ctx, func(c *pop3.Client) error { stat, _, err = c.Stat(ctx); return err }); err != nil || stat != 3 {
-		t.Errorf("Do(STAT) = %d, %v, want 3, nil", stat, err)
-	}
-	if err := s.Do(ctx, func(*pop3.Client) error { return boom }); err != boom {
-		t.Errorf("Do() = %v, want fn's error", err)
 	}
 }
 

@@ -93,6 +93,18 @@ func mustLogin(tb testing.TB, m *Manager, up Upstream, user string) *Session {
 	return s
 }
 
+// cutConn closes the session's connection as a network failure would:
+// the session notices on its next request.
+func cutConn(tb testing.TB, s *Session) {
+	tb.Helper()
+	st := s.lock()
+	defer st.unlock()
+	if st.client == nil {
+		tb.Fatalf("the session has no connection to cut")
+	}
+	st.client.Close()
+}
+
 func mustMessages(tb testing.TB, s *Session) []Message {
 	tb.Helper()
 	msgs, err := s.Messages(context.Background())

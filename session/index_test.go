@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"popgate/pop3"
 	"popgate/pop3/pop3test"
 )
 
@@ -217,7 +216,7 @@ func TestIndexPending(t *testing.T) {
 		t.Errorf("Envelopes(pending) = %+v, %v; want the zero Envelope", envs, err)
 	}
 	// Lost connection: the reconnect's new snapshot keeps it pending.
-	s.Do(ctx, func(c *pop3.Client) error { return c.Close() })
+	cutConn(t, s)
 	mustMessages(t, s)
 	if r := mustSearch(t, s, SearchQuery{Text: "jürgen", Limit: 10}); len(r.Hits) != 1 {
 		t.Errorf("Search() after reconnect = %v, want message 10 only", hitUIDs(r))

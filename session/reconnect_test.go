@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"popgate/pop3"
 	"popgate/pop3/pop3test"
 )
 
@@ -35,7 +34,7 @@ func TestDeleteSurvivesDrop(t *testing.T) {
 		{name: "drop before QUIT", fault: pop3test.Fault{Command: "QUIT", Action: pop3test.FaultDrop}},
 		{name: "drop during QUIT", fault: pop3test.Fault{Command: "QUIT", Action: pop3test.FaultDropMidResponse}},
 		{name: "connection closed", between: func(t *testing.T, s *Session) {
-			s.Do(context.Background(), func(c *pop3.Client) error { return c.Close() })
+			cutConn(t, s)
 			if got := len(mustMessages(t, s)); got != 2 {
 				t.Fatalf("Messages() after reconnect = %d messages, want 2", got)
 			}
