@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
@@ -158,7 +157,7 @@ func TestLayout(t *testing.T) {
 }
 
 func TestLayoutSignedOut(t *testing.T) {
-	doc, html := mustRender(t, LoginView(LoginPage{}))
+	doc, html := mustRender(t, LoginView(LoginPage{Meta: Meta{Title: "Sign in"}}))
 	checkPage(t, doc, html, "/")
 	if n := doc.Find(`form.signout, [data-testid="account"], [data-testid="flash"]`).Length(); n != 0 {
 		t.Errorf("signed-out page has %d account elements, want 0", n)
@@ -296,7 +295,8 @@ func TestInboxView(t *testing.T) {
 }
 
 func TestInboxViewQuiet(t *testing.T) {
-	p := InboxPage{Meta: Meta{Base: "/", User: "ann"}, Total: 1, Page: 1, Pages: 1, Snapshot: time.Date(2026, 1, 2, 9, 5, 0, 0, time.UTC),
+	p := InboxPage{Meta: Meta{Base: "/", User: "ann"}, Total: 1, Page: 1, Pages: 1, SnapshotText: "as of 09:05",
+		SelectAllHref: "/?select=all#messages", SelectNoneHref: "/#messages",
 		Rows: []MessageRow{{UID: "u1", Href: "/message/u1", From: "Bob", Subject: "Hi"}}}
 	doc, html := mustRender(t, InboxView(p))
 	checkPage(t, doc, html, "/")
@@ -329,6 +329,7 @@ func TestInboxViewEmpty(t *testing.T) {
 
 func TestInboxViewXSS(t *testing.T) {
 	p := InboxPage{Meta: Meta{Base: "/", User: xss, Server: xss, Flash: xss}, Total: 1, Page: 1, Pages: 1, Notice: xss,
+		SelectAllHref: "/?select=all#messages", SelectNoneHref: "/#messages",
 		Rows: []MessageRow{{UID: `"><script>alert(1)</script>`, Href: "javascript:alert(1)", From: xss, FromTitle: xss, Subject: xss, DateText: xss, DateTitle: xss, SizeText: xss}}}
 	doc, html := mustRender(t, InboxView(p))
 	checkPage(t, doc, html, "/")
@@ -521,15 +522,13 @@ func TestErrorView(t *testing.T) {
 		wantTitle string
 		wantRetry bool
 	}{
-		{"defaults 404", ErrorPage{Status: 404}, "Page not found", false},
-		{"defaults 502", ErrorPage{Status: 502, RetryHref: "/mail/"}, "The mail server is not answering", true},
-		{"defaults 500", ErrorPage{Status: 500}, "Something went wrong", false},
-		{"given", ErrorPage{Status: 409, Title: "Mailbox in use", Message: "Close your other mail program and try again."}, "Mailbox in use", false},
+		{"retry", ErrorPage{Status: 503, Title: "Mail server not answering", Message: "Try again in a minute.", RetryHref: "/mail/"}, "Mail server not answering", true},
+		{"no retry", ErrorPage{Status: 409, Title: "Mailbox in use", Message: "Close your other mail program and try again."}, "Mailbox in use", false},
 		{"xss", ErrorPage{Status: 400, Title: xss, Message: xss, RetryHref: "javascript:alert(1)"}, xss, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.page.Meta = Meta{Base: "/mail/", User: "ann"}
+			tc.page.Meta = Meta{Title: tc.page.Title, Base: "/mail/", User: "ann"}
 			doc, html := mustRender(t, ErrorView(tc.page))
 			if tc.name != "xss" {
 				checkPage(t, doc, html, "/mail/")
@@ -571,7 +570,7 @@ func TestWritePages(t *testing.T) {
 		"message.html":      MessageView(sampleMessage()),
 		"message-html.html": MessageView(sampleHTMLMessage()),
 		"logout.html":       LogoutView(LogoutPage{Meta: Meta{Base: "/mail/"}, Deleted: 3}),
-		"error.html":        ErrorView(ErrorPage{Meta: sampleMeta(), Status: 502, RetryHref: "/mail/"}),
+		"error.html":        ErrorView(sampleError()),
 		"frame.html":        templ.Raw("<!DOCTYPE html><p>Hello from the <b>HTML</b> part.</p>"),
 	}
 	for name, c := range pages {

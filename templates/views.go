@@ -18,8 +18,6 @@
 // to them are not modified while rendering.
 package templates
 
-import "time"
-
 // Meta is what the layout needs on every page. The zero value is a
 // signed-out page at the root path.
 type Meta struct {
@@ -87,11 +85,9 @@ type InboxPage struct {
 	// Pending is the number of messages marked for deletion; when > 0 a
 	// banner with an Undo button (POST Base+"undo") is shown.
 	Pending int
-	// Snapshot is when the mailbox snapshot was taken. SnapshotText is
-	// shown as is next to the Refresh button (POST Base+"refresh"), e.g.
-	// "as of 14:03"; when empty, "as of" and Snapshot's hour and minute are
-	// shown instead, and nothing when Snapshot is zero too.
-	Snapshot     time.Time
+	// SnapshotText says when the mailbox snapshot was taken, shown next
+	// to the Refresh button (POST Base+"refresh"), e.g. "as of 14:03"; ""
+	// for nothing.
 	SnapshotText string
 	// SyntheticIDs shows a note that the server has no UIDL and messages are
 	// identified by their headers.
@@ -173,7 +169,7 @@ type MessagePage struct {
 	// hides it.
 	UnreadAction string
 	// BackHref leads back to the inbox page the message was opened from;
-	// "" means Base.
+	// it already includes Base.
 	BackHref string
 	// PrevHref links to the older message and NextHref to the newer one,
 	// "" when there is none.
@@ -265,8 +261,7 @@ type LogoutPage struct {
 // user and hold no technical detail.
 type ErrorPage struct {
 	Meta Meta
-	// Status is the HTTP status code; it picks a default Title and Message
-	// when those are empty.
+	// Status is the HTTP status code, carried in the data-status attribute.
 	Status int
 	// Title is the heading, Message the explanation.
 	Title, Message string

@@ -51,7 +51,6 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 		Page:           page,
 		Pages:          pages,
 		Pending:        len(view.Pending),
-		Snapshot:       view.SnapshotTime,
 		SnapshotText:   "as of " + view.SnapshotTime.Local().Format("15:04"),
 		SyntheticIDs:   view.SyntheticIDs,
 		Notice:         expireNotice(view.Capabilities),
