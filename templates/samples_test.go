@@ -27,7 +27,7 @@ func sampleInbox() InboxPage {
 	m.FlashUndo = true
 	p := InboxPage{
 		Meta: m, Total: 57, Page: 2, Pages: 3,
-		PrevHref: "/mail/?page=1", NextHref: "/mail/?page=3",
+		NewerHref: "/mail/?page=1", OlderHref: "/mail/?page=3",
 		SelectAllHref: "/mail/?page=2&select=all#messages", SelectNoneHref: "/mail/?page=2#messages",
 		Pending: 2, SnapshotText: "as of 14:03",
 		SyntheticIDs: true,
@@ -83,8 +83,8 @@ func sampleMessage() MessagePage {
 		RawHref:      "/mail/message/uid-001/raw",
 		DeleteAction: "/mail/message/uid-001/delete",
 		BackHref:     "/mail/?page=2",
-		PrevHref:     "/mail/message/uid-002",
-		NextHref:     "/mail/message/uid-000",
+		OlderHref:    "/mail/message/uid-002",
+		NewerHref:    "/mail/message/uid-000",
 	}
 }
 

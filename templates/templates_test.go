@@ -269,10 +269,10 @@ func TestInboxView(t *testing.T) {
 	if got, _ := banner.Find("form").Attr("action"); got != "/mail/undo" {
 		t.Errorf("undo action = %q, want /mail/undo", got)
 	}
-	if got, _ := doc.Find(`[data-testid="prev-page"]`).Attr("href"); got != "/mail/?page=1" {
+	if got, _ := doc.Find(`[data-testid="newer-page"]`).Attr("href"); got != "/mail/?page=1" {
 		t.Errorf("prev page = %q, want /mail/?page=1", got)
 	}
-	if got, _ := doc.Find(`[data-testid="next-page"]`).Attr("href"); got != "/mail/?page=3" {
+	if got, _ := doc.Find(`[data-testid="older-page"]`).Attr("href"); got != "/mail/?page=3" {
 		t.Errorf("next page = %q, want /mail/?page=3", got)
 	}
 	if got, _ := doc.Find("form.refresh").Attr("action"); got != "/mail/refresh" {
@@ -380,7 +380,7 @@ func TestMessageView(t *testing.T) {
 	if got, _ := doc.Find(`form[data-testid="delete"]`).Attr("action"); got != p.DeleteAction {
 		t.Errorf("delete action = %q, want %q", got, p.DeleteAction)
 	}
-	for id, want := range map[string]string{"back": p.BackHref, "raw": p.RawHref, "older": p.PrevHref, "newer": p.NextHref} {
+	for id, want := range map[string]string{"back": p.BackHref, "raw": p.RawHref, "older": p.OlderHref, "newer": p.NewerHref} {
 		if got, _ := doc.Find(`[data-testid="` + id + `"]`).Attr("href"); got != want {
 			t.Errorf("%s href = %q, want %q", id, got, want)
 		}

@@ -79,9 +79,9 @@ type InboxPage struct {
 	Total int
 	// Page and Pages are 1-based; a pager is shown when Pages > 1.
 	Page, Pages int
-	// PrevHref and NextHref link to the previous (newer) and next (older)
-	// page, "" when there is none. They already include Base.
-	PrevHref, NextHref string
+	// NewerHref and OlderHref link to the newer and the older page, ""
+	// when there is none. They already include Base.
+	NewerHref, OlderHref string
 	// Pending is the number of messages marked for deletion; when > 0 a
 	// banner with an Undo button (POST Base+"undo") is shown.
 	Pending int
@@ -171,9 +171,9 @@ type MessagePage struct {
 	// BackHref leads back to the inbox page the message was opened from;
 	// it already includes Base.
 	BackHref string
-	// PrevHref links to the older message and NextHref to the newer one,
+	// OlderHref and NewerHref link to the older and the newer message,
 	// "" when there is none.
-	PrevHref, NextHref string
+	OlderHref, NewerHref string
 }
 
 // Paragraph is one line or paragraph of a plain-text body. An empty
