@@ -175,7 +175,8 @@ func TestDovecot(t *testing.T) {
 			}
 		}
 		// Dovecot counts the message without its final CRLF in LIST but
-		// sends one in RETR: sizes are advisory, as POP3.md measured.
+		// sends one in RETR: sizes are advisory (RFC 1939 §11: the count on
+		// the server may differ from the octets sent).
 		if list[2].Size != int64(len(longLineMessage)) {
 			t.Logf("LIST size %d for %d octets sent", list[2].Size, len(longLineMessage)+2)
 		}

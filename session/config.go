@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -85,10 +86,10 @@ type Config struct {
 	Now func() time.Time
 
 	// Envelope parses a header block (TOP n 0) for the header index, which
-	// serves the inbox rows and Search. Nil means ParseEnvelope; the
-	// binary sets the web layer's parser, so that index entries read
-	// exactly like an opened message. It must be safe for concurrent use
-	// and never fail.
+	// serves the inbox rows and Search. It is required: the binary sets the
+	// web layer's parser (web.ParseEnvelope), the one that also reads an
+	// opened message, so that index entries read exactly like it. It must
+	// be safe for concurrent use and never fail.
 	Envelope func(header []byte) Envelope
 	// IndexAfter is how long after sign-in the background indexer starts
 	// at the latest when neither an inbox page nor a search started it
@@ -99,9 +100,12 @@ type Config struct {
 	NoIndex bool
 }
 
-// Validate reports a Config that NewManager would refuse: cookie keys of
-// the wrong length. It doesn't perform I/O.
+// Validate reports a Config that NewManager would refuse: no Envelope
+// parser, or cookie keys of the wrong length. It doesn't perform I/O.
 func (c Config) Validate() error {
+	if c.Envelope == nil {
+		return errors.New("session: Config.Envelope is required")
+	}
 	if c.BlockKey != nil {
 		switch len(c.BlockKey) {
 		case 16, 24, 32:
@@ -143,9 +147,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
-	}
-	if c.Envelope == nil {
-		c.Envelope = ParseEnvelope
 	}
 	if c.IndexAfter <= 0 {
 		c.IndexAfter = DefaultIndexAfter

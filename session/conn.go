@@ -168,7 +168,8 @@ func (st *state) withConn(ctx context.Context, key []byte, op func(c *pop3.Clien
 
 // notFoundOr turns a -ERR without response code for a message the snapshot
 // lists into ErrNotFound: the usual cause is another session that expunged
-// it (POP3.md §7.3). Coded errors (SYS/TEMP...) stay as they are.
+// it, on servers that don't lock the mailbox (Dovecot's default, Courier,
+// Cyrus). Coded errors (SYS/TEMP...) stay as they are.
 func notFoundOr(err error) error {
 	var perr *pop3.Error
 	if errors.As(err, &perr) && perr.Code == "" {

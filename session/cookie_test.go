@@ -163,13 +163,16 @@ func TestCookieSecurePerRequest(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	if err := (Config{BlockKey: make([]byte, 20)}).Validate(); err == nil {
+	if err := (Config{}).Validate(); err == nil {
+		t.Errorf("Validate(no Envelope) = nil, want an error")
+	}
+	if err := (Config{Envelope: testEnvelope, BlockKey: make([]byte, 20)}).Validate(); err == nil {
 		t.Errorf("Validate(20-byte BlockKey) = nil, want an error")
 	}
-	if err := (Config{HashKey: make([]byte, 8)}).Validate(); err == nil {
+	if err := (Config{Envelope: testEnvelope, HashKey: make([]byte, 8)}).Validate(); err == nil {
 		t.Errorf("Validate(8-byte HashKey) = nil, want an error")
 	}
-	if err := (Config{HashKey: make([]byte, 64), BlockKey: make([]byte, 32)}).Validate(); err != nil {
+	if err := (Config{Envelope: testEnvelope, HashKey: make([]byte, 64), BlockKey: make([]byte, 32)}).Validate(); err != nil {
 		t.Errorf("Validate(good keys) = %v, want nil", err)
 	}
 }

@@ -34,9 +34,7 @@ func TestDovecot(t *testing.T) {
 		t.Fatalf("Delete() = %v, want nil", err)
 	}
 	// The connection drops: the mark is lost with it, the deletion is not.
-	if err := s.Do(ctx, func(c *pop3.Client) error { return c.Close() }); err != nil {
-		t.Fatalf("Do(Close) = %v, want nil", err)
-	}
+	cutConn(t, s)
 	if got := uidsOf(mustMessages(t, s)); !slices.Equal(got, []string{msgs[0].UID, msgs[2].UID}) {
 		t.Fatalf("Messages() after reconnect = %v, want messages 1 and 3", got)
 	}

@@ -61,11 +61,15 @@ func (b *syncBuffer) String() string {
 }
 
 // newTestManager returns a Manager closed at the end of the test, whose
-// logs are checked for the password then.
+// logs are checked for the password then. A nil cfg.Envelope means
+// testEnvelope.
 func newTestManager(tb testing.TB, cfg Config) (*Manager, *syncBuffer) {
 	tb.Helper()
 	logs := &syncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.Envelope == nil {
+		cfg.Envelope = testEnvelope
+	}
 	m := NewManager(cfg)
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -87,6 +91,18 @@ func mustLogin(tb testing.TB, m *Manager, up Upstream, user string) *Session {
 		tb.Fatalf("Login(%s) = %v, want nil", user, err)
 	}
 	return s
+}
+
+// cutConn closes the session's connection as a network failure would:
+// the session notices on its next request.
+func cutConn(tb testing.TB, s *Session) {
+	tb.Helper()
+	st := s.hold()
+	defer s.unlock()
+	if st.client == nil {
+		tb.Fatalf("the session has no connection to cut")
+	}
+	st.client.Close()
 }
 
 func mustMessages(tb testing.TB, s *Session) []Message {

@@ -84,7 +84,7 @@ func TestExpiryWithoutConnection(t *testing.T) {
 		if err := s.Delete(context.Background(), srv.UIDs(s.Username())[0]); err != nil {
 			t.Fatalf("Delete() = %v, want nil", err)
 		}
-		s.Do(context.Background(), func(c *pop3.Client) error { return c.Close() })
+		cutConn(t, s)
 	}
 	clock.Advance(31 * time.Minute)
 

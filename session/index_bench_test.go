@@ -16,7 +16,7 @@ func newBenchSession(tb testing.TB, n int) *Session {
 	st.idx.entries = make([]entry, n)
 	for i := range n {
 		uid := fmt.Sprintf("%016x", i+1)
-		st.idx.entries[i] = newEntry(uid, 2048, ParseEnvelope(searchMsg(i+1)))
+		st.idx.entries[i] = newEntry(uid, 2048, testEnvelope(searchMsg(i+1)))
 		st.idx.bytes += st.idx.entries[i].cost()
 	}
 	return &Session{st: st}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"popgate/pop3"
 	"popgate/pop3/pop3test"
 )
 
@@ -217,7 +216,7 @@ func TestIndexPending(t *testing.T) {
 		t.Errorf("Envelopes(pending) = %+v, %v; want the zero Envelope", envs, err)
 	}
 	// Lost connection: the reconnect's new snapshot keeps it pending.
-	s.Do(ctx, func(c *pop3.Client) error { return c.Close() })
+	cutConn(t, s)
 	mustMessages(t, s)
 	if r := mustSearch(t, s, SearchQuery{Text: "jürgen", Limit: 10}); len(r.Hits) != 1 {
 		t.Errorf("Search() after reconnect = %v, want message 10 only", hitUIDs(r))
@@ -287,7 +286,10 @@ func TestIndexWithoutTOP(t *testing.T) {
 	if _, err := s.Envelopes(context.Background(), uids[50:]); err != nil {
 		t.Fatalf("Envelopes() = %v", err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	// An indexer starts only within a request, under the session's lock,
+	// so one that started has set indexing before Envelopes returned, and
+	// none starts later. Wait for its end, if any.
+	eventually(t, "the indexer to stop", func() bool { return !s.st.indexing.Load() })
 	if n := countCommands(srv, "RETR"); n != 10 {
 		t.Errorf("server saw %d RETR, want 10 (the page's)", n)
 	}
@@ -300,7 +302,7 @@ func TestIndexWithoutTOP(t *testing.T) {
 func TestCloseWaitsForIndexer(t *testing.T) {
 	srv := newSearchServer(t, nil, 300)
 	srv.SetFault(pop3test.Fault{Command: "TOP", Times: -1, Action: pop3test.FaultStall, Delay: time.Millisecond})
-	m := NewManager(Config{Logger: slog.New(slog.DiscardHandler)})
+	m := NewManager(Config{Logger: slog.New(slog.DiscardHandler), Envelope: testEnvelope})
 	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
 	s.Search(SearchQuery{})
 	eventually(t, "indexing to start", func() bool { return mustSearch(t, s, SearchQuery{}).Indexed > 0 })

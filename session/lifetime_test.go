@@ -119,7 +119,7 @@ func TestLockWaitHonoursContext(t *testing.T) {
 // still signed out with their deletions committed.
 func TestCloseHonoursItsBudget(t *testing.T) {
 	srv := newTestServer(t, nil, 3, "alice", "bob")
-	m := NewManager(Config{NoIndex: true})
+	m := NewManager(Config{NoIndex: true, Envelope: testEnvelope})
 	up := testUpstream(srv.Addr())
 	alice := mustLogin(t, m, up, "alice")
 	bob := mustLogin(t, m, up, "bob")

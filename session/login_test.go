@@ -35,8 +35,8 @@ func TestLoginSnapshot(t *testing.T) {
 	if s.Username() != "alice" || s.Upstream().ID != "test" || len(s.ID()) < 43 {
 		t.Errorf("Username, Upstream, ID = %q, %q, %q", s.Username(), s.Upstream().ID, s.ID())
 	}
-	if s.SnapshotTime().IsZero() {
-		t.Errorf("SnapshotTime() is zero")
+	if v := s.View(); v.SnapshotTime.IsZero() || v.SyntheticIDs || !v.Capabilities.Has("UIDL") || v.Pending != nil {
+		t.Errorf("View() = %+v, want a snapshot time, UIDL and nothing pending", v)
 	}
 	if got := m.Stats(); got != (Stats{Sessions: 1, Conns: 1}) {
 		t.Errorf("Stats() = %+v, want 1 session, 1 connection", got)

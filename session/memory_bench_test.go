@@ -130,7 +130,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 // what they add.
 func sessionMemory(b *testing.B, up Upstream, round int) (heap, inuse, goroutines float64) {
 	ctx := context.Background()
-	m := NewManager(Config{MaxConns: memSessions, IndexAfter: time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	m := NewManager(Config{MaxConns: memSessions, IndexAfter: time.Millisecond, Logger: slog.New(slog.DiscardHandler), Envelope: testEnvelope})
 	defer m.Close(ctx)
 	heap0, inuse0, g0 := liveHeap()
 	sessions := make([]*Session, 0, memSessions)
@@ -153,7 +153,9 @@ func sessionMemory(b *testing.B, up Upstream, round int) (heap, inuse, goroutine
 		}
 		sessions = append(sessions, s)
 	}
-	time.Sleep(100 * time.Millisecond) // let indexers with nothing to do end
+	for _, s := range sessions { // let indexers with nothing to do end
+		eventually(b, "the indexer to stop", func() bool { return !s.st.indexing.Load() })
+	}
 	heap1, inuse1, g1 := liveHeap()
 	runtime.KeepAlive(sessions)
 	return float64(heap1-heap0) / memSessions, float64(inuse1-inuse0) / memSessions, float64(g1-g0) / memSessions

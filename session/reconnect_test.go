@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"popgate/pop3"
 	"popgate/pop3/pop3test"
 )
 
@@ -35,7 +34,7 @@ func TestDeleteSurvivesDrop(t *testing.T) {
 		{name: "drop before QUIT", fault: pop3test.Fault{Command: "QUIT", Action: pop3test.FaultDrop}},
 		{name: "drop during QUIT", fault: pop3test.Fault{Command: "QUIT", Action: pop3test.FaultDropMidResponse}},
 		{name: "connection closed", between: func(t *testing.T, s *Session) {
-			s.Do(context.Background(), func(c *pop3.Client) error { return c.Close() })
+			cutConn(t, s)
 			if got := len(mustMessages(t, s)); got != 2 {
 				t.Fatalf("Messages() after reconnect = %d messages, want 2", got)
 			}
@@ -74,27 +73,46 @@ func TestDeleteSurvivesDrop(t *testing.T) {
 	}
 }
 
-// TestProbeReconnects lets the server close the idle connection: the next
-// request must notice (NOOP probe), sign in again and mark the deletion
-// again.
+// TestProbeReconnects: a request NOOPs a connection idle for ProbeAfter
+// before it uses it, and when the server has closed it (here explicitly: it
+// drops the connection when the NOOP arrives), signs in again and marks
+// the deletion again. The clock is fake: idleness is what the test says.
 func TestProbeReconnects(t *testing.T) {
-	srv := newTestServer(t, &pop3test.Options{IdleTimeout: 100 * time.Millisecond}, 3, "alice")
-	m, _ := newTestManager(t, Config{ProbeAfter: 20 * time.Millisecond})
+	srv := newTestServer(t, nil, 3, "alice")
+	clock := newFakeClock()
+	m, _ := newTestManager(t, Config{Now: clock.Now, ProbeAfter: time.Minute})
 	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
 	uid := srv.UIDs("alice")[0]
 	if err := s.Delete(context.Background(), uid); err != nil {
 		t.Fatalf("Delete() = %v, want nil", err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	srv.SetFault(pop3test.Fault{Command: "NOOP", Action: pop3test.FaultDrop})
+
+	clock.Advance(time.Minute - time.Second)
+	mustMessages(t, s)
+	if n := countCommands(srv, "NOOP"); n != 0 {
+		t.Fatalf("server saw %d NOOP before ProbeAfter, want 0", n)
+	}
+
+	clock.Advance(time.Minute) // since that request
 	if got := len(mustMessages(t, s)); got != 2 {
 		t.Fatalf("Messages() = %d messages, want 2", got)
+	}
+	if srv.PendingFaults() != 0 {
+		t.Fatalf("no NOOP probed the idle connection")
 	}
 	if srv.Logins() != 2 {
 		t.Errorf("server saw %d logins, want 2", srv.Logins())
 	}
-	time.Sleep(300 * time.Millisecond)
+
+	// Sign-out meets a dead connection too.
+	srv.SetFault(pop3test.Fault{Command: "NOOP", Action: pop3test.FaultDrop})
+	clock.Advance(time.Minute)
 	if deleted, err := m.Logout(context.Background(), s); deleted != 1 || err != nil {
 		t.Fatalf("Logout() = %d, %v, want 1, nil", deleted, err)
+	}
+	if srv.PendingFaults() != 0 || srv.Logins() != 3 {
+		t.Errorf("Logout() probed %t and signed in %d more times, want true and 1", srv.PendingFaults() == 0, srv.Logins()-2)
 	}
 	checkMailbox(t, srv, "alice", 2, 3)
 }

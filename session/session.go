@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"slices"
-	"time"
 
 	"popgate/pop3"
 )
@@ -37,14 +36,6 @@ func (s *Session) Username() string { return s.st.username }
 // Upstream returns the server the session signed in to. It doesn't perform
 // I/O.
 func (s *Session) Upstream() Upstream { return s.st.up }
-
-// SnapshotTime returns when the current snapshot was taken. It doesn't
-// perform I/O.
-func (s *Session) SnapshotTime() time.Time {
-	st := s.hold()
-	defer s.unlock()
-	return st.snapTime
-}
 
 // SyntheticIDs reports whether the server lacks UIDL, so that UIDs are
 // derived from each message's header block: the UI should say so. It
@@ -124,28 +115,4 @@ func (st *state) visibleMsgs() []Message {
 		st.visible = out[:len(out):len(out)]
 	}
 	return st.visible
-}
-
-// Do runs fn with the session's live connection, reconnecting first if it
-// was lost, and holds the session for the duration: the low-level way to
-// send what no other method covers. c is valid only inside fn. fn must not
-// send DELE, RSET or QUIT, which the session tracks itself (Delete, Undo,
-// Manager.Logout). If fn leaves the connection broken, the next request
-// reconnects; fn is not retried.
-func (s *Session) Do(ctx context.Context, fn func(c *pop3.Client) error) error {
-	st, err := s.lock(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.unlock()
-	c, err := st.ensure(ctx, s.key)
-	if err != nil {
-		return err
-	}
-	err = fn(c)
-	st.connUsed = st.m.now()
-	if c.Err() != nil {
-		st.drop()
-	}
-	return err
 }

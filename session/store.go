@@ -2,9 +2,13 @@ package session
 
 import "sync"
 
-// store holds the server side of the sessions by id. It is an interface so
-// that a shared store can take its place when several replicas run; the
-// in-memory one is the only implementation today.
+// store holds the server side of the sessions by id, in this process. It
+// cannot be swapped for a store that several replicas share: a state holds
+// a live POP3 connection, the mutex that serializes it and the header index,
+// which exist only in the process that signed the user in, so replicas
+// would need a load balancer that keeps each session on one of them. The
+// interface names what the Manager needs of the map; memStore is the only
+// implementation.
 type store interface {
 	// add stores st under st.id and reports false, storing nothing, if the
 	// id is taken.

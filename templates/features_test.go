@@ -58,7 +58,7 @@ func TestMessageViewMarkUnread(t *testing.T) {
 	if form.AttrOr("action", "") != p.UnreadAction || !strings.Contains(form.Text(), "Mark as unread") {
 		t.Errorf("mark-unread form action = %q, text %q", form.AttrOr("action", ""), form.Text())
 	}
-	if p.PrevHref != "" && doc.Find(`[data-testid="older"]`).AttrOr("rel", "") != "next" {
+	if p.OlderHref != "" && doc.Find(`[data-testid="older"]`).AttrOr("rel", "") != "next" {
 		t.Errorf("older link without rel=next")
 	}
 	if got := doc.Find(`dd time`).AttrOr("datetime", ""); got != p.DateISO {

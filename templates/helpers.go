@@ -80,17 +80,6 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// snapshotText returns what the inbox shows next to its Refresh button.
-func (p InboxPage) snapshotText() string {
-	if p.SnapshotText != "" {
-		return p.SnapshotText
-	}
-	if p.Snapshot.IsZero() {
-		return ""
-	}
-	return "as of " + p.Snapshot.Format("15:04")
-}
-
 // deletedText returns the sign-out page's sentence about deletions.
 func (p LogoutPage) deletedText() string {
 	switch p.Deleted {
@@ -101,49 +90,6 @@ func (p LogoutPage) deletedText() string {
 	default:
 		return strconv.Itoa(p.Deleted) + " messages were deleted."
 	}
-}
-
-// heading returns the error page's title, or one that fits its status.
-func (p ErrorPage) heading() string {
-	if p.Title != "" {
-		return p.Title
-	}
-	switch p.Status {
-	case 404:
-		return "Page not found"
-	case 401, 403:
-		return "Please sign in"
-	case 502, 503, 504:
-		return "The mail server is not answering"
-	case 429:
-		return "Too many attempts"
-	}
-	if p.Status >= 400 && p.Status < 500 {
-		return "That did not work"
-	}
-	return "Something went wrong"
-}
-
-// message returns the error page's explanation, or one that fits its
-// status.
-func (p ErrorPage) message() string {
-	if p.Message != "" {
-		return p.Message
-	}
-	switch p.Status {
-	case 404:
-		return "The page or message you asked for is not there. It may have been deleted."
-	case 401, 403:
-		return "Your session has ended. Sign in again to continue."
-	case 502, 503, 504:
-		return "Try again in a minute."
-	case 429:
-		return "Wait a few minutes, then try again."
-	}
-	if p.Status >= 400 && p.Status < 500 {
-		return "The request could not be handled. Go back and try again."
-	}
-	return "popgate could not finish this request. Try again in a moment."
 }
 
 // attachmentName returns a's file name, or a stand-in when it has none.
@@ -163,44 +109,4 @@ func attachmentMeta(a Attachment) string {
 		return a.Type
 	}
 	return a.SizeText
-}
-
-// withTitle returns m with Title set to t when m has none.
-func withTitle(m Meta, t string) Meta {
-	if m.Title == "" {
-		m.Title = t
-	}
-	return m
-}
-
-// backHref returns the link back to the inbox.
-func (p MessagePage) backHref() templ.SafeURL {
-	if p.BackHref == "" {
-		return p.Meta.link("")
-	}
-	return href(p.BackHref)
-}
-
-// selectHref returns the link that selects every message of the page
-// (all) or none, SelectAllHref or SelectNoneHref when the web layer set
-// them.
-func (p InboxPage) selectHref(all bool) templ.SafeURL {
-	u := p.SelectNoneHref
-	if all {
-		u = p.SelectAllHref
-	}
-	if u != "" {
-		return href(u)
-	}
-	q := []string{}
-	if p.Page > 1 {
-		q = append(q, "page="+strconv.Itoa(p.Page))
-	}
-	if all {
-		q = append(q, "select=all")
-	}
-	if len(q) == 0 {
-		return p.Meta.link("#messages")
-	}
-	return p.Meta.link("?" + strings.Join(q, "&") + "#messages")
 }

@@ -2,7 +2,6 @@ package templates
 
 import (
 	"fmt"
-	"time"
 )
 
 // Sample view models shared by the tests and TestWritePages.
@@ -13,7 +12,7 @@ func sampleMeta() Meta {
 
 func sampleLogin() LoginPage {
 	return LoginPage{
-		Meta:     Meta{Base: "/mail/"},
+		Meta:     Meta{Title: "Sign in", Base: "/mail/"},
 		Servers:  []ServerOption{{ID: "a", Label: "Example Mail"}, {ID: "b", Label: "Old ISP", Selected: true}},
 		Username: "ann",
 		Error:    "Wrong user name or password",
@@ -23,12 +22,14 @@ func sampleLogin() LoginPage {
 
 func sampleInbox() InboxPage {
 	m := sampleMeta()
+	m.Title = "Inbox"
 	m.Flash = "Message deleted."
 	m.FlashUndo = true
 	p := InboxPage{
 		Meta: m, Total: 57, Page: 2, Pages: 3,
-		PrevHref: "/mail/?page=1", NextHref: "/mail/?page=3",
-		Pending: 2, Snapshot: time.Date(2026, 3, 4, 14, 3, 0, 0, time.UTC), SnapshotText: "as of 14:03",
+		NewerHref: "/mail/?page=1", OlderHref: "/mail/?page=3",
+		SelectAllHref: "/mail/?page=2&select=all#messages", SelectNoneHref: "/mail/?page=2#messages",
+		Pending: 2, SnapshotText: "as of 14:03",
 		SyntheticIDs: true,
 		Notice:       "This server deletes messages once they have been read here.",
 	}
@@ -48,8 +49,10 @@ func sampleInbox() InboxPage {
 }
 
 func sampleMessage() MessagePage {
+	m := sampleMeta()
+	m.Title = "Agenda for Thursday's planning meeting"
 	return MessagePage{
-		Meta:     sampleMeta(),
+		Meta:     m,
 		UID:      "uid-001",
 		Subject:  "Agenda for Thursday's planning meeting",
 		From:     "Bob Builder <bob@example.org>",
@@ -80,9 +83,15 @@ func sampleMessage() MessagePage {
 		RawHref:      "/mail/message/uid-001/raw",
 		DeleteAction: "/mail/message/uid-001/delete",
 		BackHref:     "/mail/?page=2",
-		PrevHref:     "/mail/message/uid-002",
-		NextHref:     "/mail/message/uid-000",
+		OlderHref:    "/mail/message/uid-002",
+		NewerHref:    "/mail/message/uid-000",
 	}
+}
+
+func sampleError() ErrorPage {
+	m := sampleMeta()
+	m.Title = "Mail server not answering"
+	return ErrorPage{Meta: m, Status: 503, Title: m.Title, Message: "The mail server is not answering; try again in a minute.", RetryHref: "/mail/"}
 }
 
 func sampleHTMLMessage() MessagePage {

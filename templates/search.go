@@ -21,11 +21,11 @@ type SearchPage struct {
 	// Rows are this page's matches, newest first.
 	Rows []MessageRow
 	// Matches counts all matches; Page and Pages are 1-based, with a pager
-	// when Pages > 1 (PrevHref to newer matches, NextHref to older, ""
+	// when Pages > 1 (NewerHref to newer matches, OlderHref to older, ""
 	// when there is none; they include Base).
-	Matches            int
-	Page, Pages        int
-	PrevHref, NextHref string
+	Matches              int
+	Page, Pages          int
+	NewerHref, OlderHref string
 	// Indexed of Total messages were searched. Unless Complete, a progress
 	// note with a link to AgainHref (the same search) is shown; Full says
 	// the rest will not be indexed in this session.

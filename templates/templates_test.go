@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
@@ -158,7 +157,7 @@ func TestLayout(t *testing.T) {
 }
 
 func TestLayoutSignedOut(t *testing.T) {
-	doc, html := mustRender(t, LoginView(LoginPage{}))
+	doc, html := mustRender(t, LoginView(LoginPage{Meta: Meta{Title: "Sign in"}}))
 	checkPage(t, doc, html, "/")
 	if n := doc.Find(`form.signout, [data-testid="account"], [data-testid="flash"]`).Length(); n != 0 {
 		t.Errorf("signed-out page has %d account elements, want 0", n)
@@ -270,10 +269,10 @@ func TestInboxView(t *testing.T) {
 	if got, _ := banner.Find("form").Attr("action"); got != "/mail/undo" {
 		t.Errorf("undo action = %q, want /mail/undo", got)
 	}
-	if got, _ := doc.Find(`[data-testid="prev-page"]`).Attr("href"); got != "/mail/?page=1" {
+	if got, _ := doc.Find(`[data-testid="newer-page"]`).Attr("href"); got != "/mail/?page=1" {
 		t.Errorf("prev page = %q, want /mail/?page=1", got)
 	}
-	if got, _ := doc.Find(`[data-testid="next-page"]`).Attr("href"); got != "/mail/?page=3" {
+	if got, _ := doc.Find(`[data-testid="older-page"]`).Attr("href"); got != "/mail/?page=3" {
 		t.Errorf("next page = %q, want /mail/?page=3", got)
 	}
 	if got, _ := doc.Find("form.refresh").Attr("action"); got != "/mail/refresh" {
@@ -296,7 +295,8 @@ func TestInboxView(t *testing.T) {
 }
 
 func TestInboxViewQuiet(t *testing.T) {
-	p := InboxPage{Meta: Meta{Base: "/", User: "ann"}, Total: 1, Page: 1, Pages: 1, Snapshot: time.Date(2026, 1, 2, 9, 5, 0, 0, time.UTC),
+	p := InboxPage{Meta: Meta{Base: "/", User: "ann"}, Total: 1, Page: 1, Pages: 1, SnapshotText: "as of 09:05",
+		SelectAllHref: "/?select=all#messages", SelectNoneHref: "/#messages",
 		Rows: []MessageRow{{UID: "u1", Href: "/message/u1", From: "Bob", Subject: "Hi"}}}
 	doc, html := mustRender(t, InboxView(p))
 	checkPage(t, doc, html, "/")
@@ -329,6 +329,7 @@ func TestInboxViewEmpty(t *testing.T) {
 
 func TestInboxViewXSS(t *testing.T) {
 	p := InboxPage{Meta: Meta{Base: "/", User: xss, Server: xss, Flash: xss}, Total: 1, Page: 1, Pages: 1, Notice: xss,
+		SelectAllHref: "/?select=all#messages", SelectNoneHref: "/#messages",
 		Rows: []MessageRow{{UID: `"><script>alert(1)</script>`, Href: "javascript:alert(1)", From: xss, FromTitle: xss, Subject: xss, DateText: xss, DateTitle: xss, SizeText: xss}}}
 	doc, html := mustRender(t, InboxView(p))
 	checkPage(t, doc, html, "/")
@@ -379,7 +380,7 @@ func TestMessageView(t *testing.T) {
 	if got, _ := doc.Find(`form[data-testid="delete"]`).Attr("action"); got != p.DeleteAction {
 		t.Errorf("delete action = %q, want %q", got, p.DeleteAction)
 	}
-	for id, want := range map[string]string{"back": p.BackHref, "raw": p.RawHref, "older": p.PrevHref, "newer": p.NextHref} {
+	for id, want := range map[string]string{"back": p.BackHref, "raw": p.RawHref, "older": p.OlderHref, "newer": p.NewerHref} {
 		if got, _ := doc.Find(`[data-testid="` + id + `"]`).Attr("href"); got != want {
 			t.Errorf("%s href = %q, want %q", id, got, want)
 		}
@@ -511,15 +512,13 @@ func TestErrorView(t *testing.T) {
 		wantTitle string
 		wantRetry bool
 	}{
-		{"defaults 404", ErrorPage{Status: 404}, "Page not found", false},
-		{"defaults 502", ErrorPage{Status: 502, RetryHref: "/mail/"}, "The mail server is not answering", true},
-		{"defaults 500", ErrorPage{Status: 500}, "Something went wrong", false},
-		{"given", ErrorPage{Status: 409, Title: "Mailbox in use", Message: "Close your other mail program and try again."}, "Mailbox in use", false},
+		{"retry", ErrorPage{Status: 503, Title: "Mail server not answering", Message: "Try again in a minute.", RetryHref: "/mail/"}, "Mail server not answering", true},
+		{"no retry", ErrorPage{Status: 409, Title: "Mailbox in use", Message: "Close your other mail program and try again."}, "Mailbox in use", false},
 		{"xss", ErrorPage{Status: 400, Title: xss, Message: xss, RetryHref: "javascript:alert(1)"}, xss, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.page.Meta = Meta{Base: "/mail/", User: "ann"}
+			tc.page.Meta = Meta{Title: tc.page.Title, Base: "/mail/", User: "ann"}
 			doc, html := mustRender(t, ErrorView(tc.page))
 			if tc.name != "xss" {
 				checkPage(t, doc, html, "/mail/")
@@ -561,7 +560,7 @@ func TestWritePages(t *testing.T) {
 		"message.html":      MessageView(sampleMessage()),
 		"message-html.html": MessageView(sampleHTMLMessage()),
 		"logout.html":       LogoutView(LogoutPage{Meta: Meta{Base: "/mail/"}, Deleted: 3}),
-		"error.html":        ErrorView(ErrorPage{Meta: sampleMeta(), Status: 502, RetryHref: "/mail/"}),
+		"error.html":        ErrorView(sampleError()),
 		"frame.html":        templ.Raw("<!DOCTYPE html><p>Hello from the <b>HTML</b> part.</p>"),
 	}
 	for name, c := range pages {

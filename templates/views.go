@@ -18,8 +18,6 @@
 // to them are not modified while rendering.
 package templates
 
-import "time"
-
 // Meta is what the layout needs on every page. The zero value is a
 // signed-out page at the root path.
 type Meta struct {
@@ -81,17 +79,15 @@ type InboxPage struct {
 	Total int
 	// Page and Pages are 1-based; a pager is shown when Pages > 1.
 	Page, Pages int
-	// PrevHref and NextHref link to the previous (newer) and next (older)
-	// page, "" when there is none. They already include Base.
-	PrevHref, NextHref string
+	// NewerHref and OlderHref link to the newer and the older page, ""
+	// when there is none. They already include Base.
+	NewerHref, OlderHref string
 	// Pending is the number of messages marked for deletion; when > 0 a
 	// banner with an Undo button (POST Base+"undo") is shown.
 	Pending int
-	// Snapshot is when the mailbox snapshot was taken. SnapshotText is
-	// shown as is next to the Refresh button (POST Base+"refresh"), e.g.
-	// "as of 14:03"; when empty, "as of" and Snapshot's hour and minute are
-	// shown instead, and nothing when Snapshot is zero too.
-	Snapshot     time.Time
+	// SnapshotText says when the mailbox snapshot was taken, shown next
+	// to the Refresh button (POST Base+"refresh"), e.g. "as of 14:03"; ""
+	// for nothing.
 	SnapshotText string
 	// SyntheticIDs shows a note that the server has no UIDL and messages are
 	// identified by their headers.
@@ -173,11 +169,11 @@ type MessagePage struct {
 	// hides it.
 	UnreadAction string
 	// BackHref leads back to the inbox page the message was opened from;
-	// "" means Base.
+	// it already includes Base.
 	BackHref string
-	// PrevHref links to the older message and NextHref to the newer one,
+	// OlderHref and NewerHref link to the older and the newer message,
 	// "" when there is none.
-	PrevHref, NextHref string
+	OlderHref, NewerHref string
 }
 
 // Paragraph is one line or paragraph of a plain-text body. An empty
@@ -263,8 +259,7 @@ type LogoutPage struct {
 // user and hold no technical detail.
 type ErrorPage struct {
 	Meta Meta
-	// Status is the HTTP status code; it picks a default Title and Message
-	// when those are empty.
+	// Status is the HTTP status code, carried in the data-status attribute.
 	Status int
 	// Title is the heading, Message the explanation.
 	Title, Message string

@@ -51,7 +51,6 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 		Page:           page,
 		Pages:          pages,
 		Pending:        len(view.Pending),
-		Snapshot:       view.SnapshotTime,
 		SnapshotText:   "as of " + view.SnapshotTime.Local().Format("15:04"),
 		SyntheticIDs:   view.SyntheticIDs,
 		Notice:         expireNotice(view.Capabilities),
@@ -66,10 +65,10 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 		p.Meta.Title = "Inbox (" + strconv.Itoa(reads.unread) + " unread)"
 	}
 	if page > 1 {
-		p.PrevHref = s.inboxURL(page-1, "")
+		p.NewerHref = s.inboxURL(page-1, "")
 	}
 	if page < pages {
-		p.NextHref = s.inboxURL(page+1, "")
+		p.OlderHref = s.inboxURL(page+1, "")
 	}
 	for i := start - 1; i >= end; i-- {
 		m := msgs[i]

@@ -69,8 +69,9 @@ func BenchmarkInboxPage(b *testing.B) {
 // BenchmarkInboxRender renders an inbox page of 50 rows, without HTTP,
 // session or POP3: the floor for BenchmarkInboxPage.
 func BenchmarkInboxRender(b *testing.B) {
-	p := templates.InboxPage{Meta: templates.Meta{Base: "/", User: "alice", Server: "Test"}, Total: 10000, Page: 2, Pages: 200,
-		PrevHref: "/?page=1", NextHref: "/?page=3", Snapshot: time.Now()}
+	p := templates.InboxPage{Meta: templates.Meta{Title: "Inbox", Base: "/", User: "alice", Server: "Test"}, Total: 10000, Page: 2, Pages: 200,
+		NewerHref: "/?page=1", OlderHref: "/?page=3", SnapshotText: "as of 12:00",
+		SelectAllHref: "/?page=2&select=all#messages", SelectNoneHref: "/?page=2#messages"}
 	for i := range 50 {
 		p.Rows = append(p.Rows, templates.MessageRow{UID: "0000271000000001", Href: "/message/0000271000000001",
 			From: "Sender " + strconv.Itoa(i), FromTitle: "Sender <sender@example.org>", Subject: "Report " + strconv.Itoa(i),

@@ -130,10 +130,10 @@ func (s *Server) neighbours(r *http.Request, sess *session.Session, uid string, 
 		}
 		p.BackHref = s.inboxURL(pageOf(msgs, uid), "")
 		if i > 0 {
-			p.PrevHref = s.messageURL(msgs[i-1].UID, "")
+			p.OlderHref = s.messageURL(msgs[i-1].UID, "")
 		}
 		if i+1 < len(msgs) {
-			p.NextHref = s.messageURL(msgs[i+1].UID, "")
+			p.NewerHref = s.messageURL(msgs[i+1].UID, "")
 		}
 		return
 	}

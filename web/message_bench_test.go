@@ -79,7 +79,7 @@ func newBenchApp(b *testing.B, msgs ...[]byte) (string, *http.Client, *pop3.Clie
 	srv.AddMailbox("alice", "pw", msgs...)
 	srv.AddMailbox("bob", "pw", msgs...) // for the floor: a maildrop has one session
 	logger := slog.New(slog.DiscardHandler)
-	m := session.NewManager(session.Config{Logger: logger})
+	m := session.NewManager(session.Config{Logger: logger, Envelope: web.ParseEnvelope})
 	b.Cleanup(func() { m.Close(context.Background()) })
 	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.Addr(), Options: pop3.Options{Security: pop3.SecurityNone}}
 	ts := httptest.NewServer(web.NewServer(web.Config{Upstreams: []session.Upstream{up}, Logger: logger}, m))

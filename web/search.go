@@ -68,10 +68,10 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	p.Indexed, p.Total, p.Complete, p.Full = res.Indexed, res.Total, res.Complete, res.Full
 	p.AgainHref = s.searchURL(form, page)
 	if page > 1 {
-		p.PrevHref = s.searchURL(form, page-1)
+		p.NewerHref = s.searchURL(form, page-1)
 	}
 	if page < pages {
-		p.NextHref = s.searchURL(form, page+1)
+		p.OlderHref = s.searchURL(form, page+1)
 	}
 	now := time.Now()
 	for _, h := range res.Hits {

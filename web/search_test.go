@@ -153,8 +153,8 @@ func TestSearchPage(t *testing.T) {
 		t.Errorf("search box keeps %q", v)
 	}
 	doc = mustDoc(t, c, app+"search?q=report", http.StatusOK)
-	if next := testid(doc, "next-page").AttrOr("href", ""); next != "/search?page=2&q=report" {
-		t.Errorf("next page = %q", next)
+	if older := testid(doc, "older-page").AttrOr("href", ""); older != "/search?page=2&q=report" {
+		t.Errorf("older-page href = %q", older)
 	}
 
 	// A message pending deletion is not found.

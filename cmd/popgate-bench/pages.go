@@ -48,8 +48,9 @@ func warmPages(ctx context.Context, c *client, users []*user, pages int) error {
 func inboxPage(m *mailbox, pages int) templates.InboxPage {
 	p := templates.InboxPage{
 		Meta:  templates.Meta{Title: fmt.Sprintf("Inbox (%d)", m.n), Base: "/", User: "u00", Server: "127.0.0.1"},
-		Total: m.n, Page: 2, Pages: pages, PrevHref: "/?page=1", NextHref: "/?page=3",
-		Snapshot: time.Now(), SnapshotText: "as of 09:00",
+		Total: m.n, Page: 2, Pages: pages, NewerHref: "/?page=1", OlderHref: "/?page=3",
+		SnapshotText:  "as of 09:00",
+		SelectAllHref: "/?page=2&select=all#messages", SelectNoneHref: "/?page=2#messages",
 	}
 	for i := m.n; i > m.n-50; i-- {
 		msg := m.message(i)

@@ -46,7 +46,7 @@
     return false;
   }
 
-  // move goes to the next (+1, older) or previous (-1, newer) message: a
+  // move goes to the older (+1) or the newer (-1) message: a
   // row of the inbox, or the neighbouring message from a message page.
   function move(step) {
     var list = rows();
@@ -55,8 +55,8 @@
     }
     var i = current(list) + step;
     if (current(list) < 0) i = step > 0 ? 0 : list.length - 1;
-    if (i >= list.length) return follow('a[rel="next"][data-testid="next-page"]');
-    if (i < 0) return follow('a[rel="prev"][data-testid="prev-page"]');
+    if (i >= list.length) return follow('a[rel="next"][data-testid="older-page"]');
+    if (i < 0) return follow('a[rel="prev"][data-testid="newer-page"]');
     focusRow(list[i]);
     return true;
   }
