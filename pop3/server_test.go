@@ -230,6 +230,13 @@ func TestServerDeletion(t *testing.T) {
 	c := mustLogin(t, ctx, srv.Addr(), plainOptions(), "alice", "pw")
 	c.Dele(ctx, 1)
 	c.Close()
+	// The server notices the dropped connection on its own time, and
+	// releases the mailbox's lock then.
+	for deadline := time.Now().Add(5 * time.Second); srv.ActiveConns() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the server still holds the dropped connection after 5s")
+		}
+	}
 	if got := len(srv.Mailbox("alice")); got != 3 {
 		t.Errorf("messages after DELE and a dropped connection = %d, want 3", got)
 	}
