@@ -2,53 +2,25 @@ package pop3_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
-)
 
-// corpusMessage is one real-world message from the corpus.
-type corpusMessage struct {
-	Name string // path below the corpus folder
-	Data []byte // the file as it is
-}
+	"popgate/internal/corpus"
+)
 
 // corpusDir is the repository's real-mail corpus, relative to this
 // package's folder, where go test runs its tests.
 const corpusDir = "../testdata/corpus"
 
-// loadCorpus returns every message of the corpus, sorted by path. The corpus
-// is part of the repository, so a missing one fails the test.
-func loadCorpus(tb testing.TB) []corpusMessage {
+// loadCorpus returns the messages of the corpus's index, sorted by path.
+// The corpus is part of the repository, so a missing one fails the test.
+func loadCorpus(tb testing.TB) []corpus.Message {
 	tb.Helper()
-	var out []corpusMessage
-	err := filepath.WalkDir(corpusDir, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || strings.HasSuffix(path, ".md") || strings.HasSuffix(path, ".tsv") {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(corpusDir, path)
-		out = append(out, corpusMessage{Name: rel, Data: data})
-		return nil
-	})
-	if err == nil && len(out) == 0 {
-		err = errors.New("no messages")
-	}
+	msgs, err := corpus.Load(corpusDir)
 	if err != nil {
-		tb.Fatalf("corpus not readable at %s (testdata/corpus in the repository): %v", corpusDir, err)
+		tb.Fatalf("corpus not readable (testdata/corpus in the repository): %v", err)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return msgs
 }
 
 // onTheWire is what a POP3 server sends for a stored message, un-stuffed:

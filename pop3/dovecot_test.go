@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"popgate/internal/corpus"
 	"popgate/pop3"
 	"popgate/pop3/pop3test/dovecot"
 )
@@ -300,14 +301,14 @@ func TestDovecotCorpus(t *testing.T) {
 }
 
 // checkCorpusRoundTrip reads every message back and compares it.
-func checkCorpusRoundTrip(t *testing.T, ctx context.Context, c *pop3.Client, corpus []corpusMessage) {
+func checkCorpusRoundTrip(t *testing.T, ctx context.Context, c *pop3.Client, msgs []corpus.Message) {
 	t.Helper()
-	if n, _, err := c.Stat(ctx); n != len(corpus) || err != nil {
-		t.Fatalf("Stat() = %d, %v, want %d", n, err, len(corpus))
+	if n, _, err := c.Stat(ctx); n != len(msgs) || err != nil {
+		t.Fatalf("Stat() = %d, %v, want %d", n, err, len(msgs))
 	}
-	nums := make([]int, len(corpus))
-	for i := range corpus {
-		want := onTheWire(corpus[i].Data)
+	nums := make([]int, len(msgs))
+	for i := range msgs {
+		want := onTheWire(msgs[i].Data)
 		r, err := c.Retr(ctx, i+1)
 		if err != nil {
 			t.Fatalf("Retr(%d) = %v", i+1, err)
@@ -317,7 +318,7 @@ func checkCorpusRoundTrip(t *testing.T, ctx context.Context, c *pop3.Client, cor
 			t.Fatalf("Retr(%d) read = %v", i+1, err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s: %s", corpus[i].Name, firstDifference(got, want))
+			t.Errorf("%s: %s", msgs[i].Path, firstDifference(got, want))
 		}
 		nums[i] = i + 1
 	}
@@ -329,8 +330,8 @@ func checkCorpusRoundTrip(t *testing.T, ctx context.Context, c *pop3.Client, cor
 		if err != nil {
 			return err
 		}
-		if want := onTheWire(corpus[n-1].Data); !bytes.HasPrefix(want, got) {
-			t.Errorf("%s: TOP n 0 is not a prefix of the message: %s", corpus[n-1].Name, firstDifference(got, want[:min(len(want), len(got))]))
+		if want := onTheWire(msgs[n-1].Data); !bytes.HasPrefix(want, got) {
+			t.Errorf("%s: TOP n 0 is not a prefix of the message: %s", msgs[n-1].Path, firstDifference(got, want[:min(len(want), len(got))]))
 		}
 		return nil
 	})

@@ -14,7 +14,7 @@ import (
 // filled in from the full or the short preset.
 type config struct {
 	Short      bool
-	Corpus     string        // folder of .eml files, the corpus the mailbox repeats
+	Corpus     string        // corpus folder whose INDEX.tsv lists the messages the mailbox repeats
 	Popgate    string        // popgate binary; "" builds ./cmd/popgate
 	Dir        string        // parent of the work folder
 	Keep       bool          // keep the work folder (logs) afterwards
@@ -50,7 +50,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&c.Short, "short", false, "small world and short load (500 messages, 5 MB attachment, 100 sessions, 1 s), for CI")
-	fs.StringVar(&c.Corpus, "corpus", defaultCorpus, "folder of sample messages whose sizes the mailbox follows (a relative one: in the working directory, else in the module's root)")
+	fs.StringVar(&c.Corpus, "corpus", defaultCorpus, "folder of sample messages, those its INDEX.tsv lists, whose sizes the mailbox follows (a relative one: in the working directory, else in the module's root)")
 	fs.StringVar(&c.Popgate, "popgate", "", "popgate binary to measure (default: go build ./cmd/popgate)")
 	fs.StringVar(&c.Dir, "dir", defaultDir(), "where to create the work folder (Dovecot's data, logs); tmpfs keeps set-up fast")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the work folder with popgate's and Dovecot's logs")

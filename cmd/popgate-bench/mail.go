@@ -5,12 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"popgate/internal/corpus"
 )
 
 // defaultCorpus is the -corpus default: the repository's real-mail corpus,
@@ -40,33 +40,20 @@ func findCorpus(dir string) (string, error) {
 	return "", fmt.Errorf("corpus folder %s not found in the working directory or the popgate module's root; give the folder with -corpus: %v", dir, err)
 }
 
-// loadCorpus reads every message of the corpus folder (files other than
-// .md and .tsv), sorted by path, with an mbox "From " line dropped.
+// loadCorpus reads the messages that the corpus folder's INDEX.tsv lists,
+// sorted by path, with an mbox "From " line dropped.
 func loadCorpus(dir string) ([][]byte, error) {
 	dir, err := findCorpus(dir)
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && !strings.HasSuffix(path, ".md") && !strings.HasSuffix(path, ".tsv") {
-			names = append(names, path)
-		}
-		return nil
-	})
+	msgs, err := corpus.Load(dir)
 	if err != nil {
-		return nil, fmt.Errorf("corpus: %w", err)
+		return nil, err
 	}
-	sort.Strings(names)
 	var out [][]byte
-	for _, n := range names {
-		data, err := os.ReadFile(n)
-		if err != nil {
-			return nil, fmt.Errorf("corpus: %w", err)
-		}
+	for _, m := range msgs {
+		data := m.Data
 		if bytes.HasPrefix(data, []byte("From ")) {
 			if i := bytes.IndexByte(data, '\n'); i >= 0 {
 				data = data[i+1:]

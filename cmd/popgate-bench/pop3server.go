@@ -40,7 +40,7 @@ func runPOP3Server(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	fs := flag.NewFlagSet(pop3ServerCommand, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	users := fs.Int("users", 1000, "number of users")
-	corpusDir := fs.String("corpus", defaultCorpus, "folder of sample messages")
+	corpusDir := fs.String("corpus", defaultCorpus, "folder of sample messages, those its INDEX.tsv lists")
 	caOut := fs.String("ca-out", "", "write the server certificate (PEM) here")
 	if err := fs.Parse(args); err != nil {
 		return 2

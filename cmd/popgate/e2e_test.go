@@ -7,12 +7,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"popgate/internal/corpus"
 	"popgate/pop3"
 	"popgate/pop3/pop3test"
 	"popgate/pop3/pop3test/dovecot"
@@ -97,29 +97,18 @@ func withFinalCRLF(b []byte) []byte {
 	return append(append([]byte{}, b...), "\r\n"...)
 }
 
-// loadCorpus reads the repository's testdata/corpus, relative to this
-// package's folder, where go test runs its tests. The corpus is part of the
-// repository, so a missing one fails the test.
+// loadCorpus returns the messages of the repository's testdata/corpus that
+// its index lists, sorted by path. The corpus is part of the repository,
+// so a missing one fails the test.
 func loadCorpus(t testing.TB) [][]byte {
-	dir := filepath.Join("..", "..", "testdata", "corpus")
-	var paths []string
-	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.HasSuffix(path, ".md") && !strings.HasSuffix(path, ".tsv") {
-			paths = append(paths, path)
-		}
-		return nil
-	})
-	if len(paths) == 0 {
-		t.Fatalf("corpus not found at %s (testdata/corpus in the repository)", dir)
+	t.Helper()
+	msgs, err := corpus.Load(filepath.Join("..", "..", "testdata", "corpus"))
+	if err != nil {
+		t.Fatalf("corpus not readable (testdata/corpus in the repository): %v", err)
 	}
-	sort.Strings(paths)
-	var out [][]byte
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, data)
+	out := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.Data
 	}
 	return out
 }

@@ -1,13 +1,15 @@
 package mailview
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"popgate/internal/corpus"
 )
 
 // corpusDir holds the real-world messages described in its README.md: the
@@ -15,35 +17,15 @@ import (
 // test runs its tests.
 const corpusDir = "../../testdata/corpus"
 
-type corpusEntry struct {
-	path, description, result string
-}
-
-// mustCorpus returns the corpus index. The corpus is part of the
-// repository, so a missing one fails the test.
-func mustCorpus(tb testing.TB) []corpusEntry {
+// mustCorpus returns the messages of the corpus's index. The corpus is part
+// of the repository, so a missing one fails the test.
+func mustCorpus(tb testing.TB) []corpus.Message {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(corpusDir, "INDEX.tsv"))
+	msgs, err := corpus.Load(corpusDir)
 	if err != nil {
 		tb.Fatalf("corpus not readable (testdata/corpus in the repository): %v", err)
 	}
-	defer f.Close()
-	var entries []corpusEntry
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 5 || cols[0] == "path" {
-			continue
-		}
-		entries = append(entries, corpusEntry{path: cols[0], description: cols[2], result: cols[4]})
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatalf("reading INDEX.tsv: %v", err)
-	}
-	if len(entries) == 0 {
-		tb.Fatal("INDEX.tsv lists no messages")
-	}
-	return entries
+	return msgs
 }
 
 // mustParseFile parses one corpus message with the given options.
@@ -77,35 +59,33 @@ func allAttachments(m *Message) []Part {
 func TestParseCorpus(t *testing.T) {
 	withProblems := 0
 	for _, e := range mustCorpus(t) {
-		t.Run(e.path, func(t *testing.T) {
-			m := mustParseFile(t, e.path, Options{})
+		t.Run(e.Path, func(t *testing.T) {
+			m, err := Parse(bytes.NewReader(e.Data), Options{})
+			if err != nil {
+				t.Fatalf("Parse() error = %v, want nil", err)
+			}
 			if len(m.Problems) > 0 {
 				withProblems++
 			}
-			if strings.HasPrefix(e.result, "FAIL") && len(m.Problems) == 0 &&
+			if strings.HasPrefix(e.GoMessage, "FAIL") && len(m.Problems) == 0 &&
 				m.Subject == "" && m.Text == "" && m.HTML == "" {
 				t.Errorf("Parse() of a message go-message rejects gave no Problems, Subject or body")
 			}
 			if testing.Verbose() {
 				t.Logf("%s: subject=%q text=%d html=%d att=%d nested=%d problems=%q",
-					e.result, m.Subject, len(m.Text), len(m.HTML), len(m.Attachments), len(m.Nested), m.Problems)
+					e.GoMessage, m.Subject, len(m.Text), len(m.HTML), len(m.Attachments), len(m.Nested), m.Problems)
 			}
 			for _, p := range allAttachments(m) {
-				checkOpenPart(t, e.path, p)
+				checkOpenPart(t, e.Data, p)
 			}
 		})
 	}
 	t.Logf("%d corpus messages have Problems notes", withProblems)
 }
 
-func checkOpenPart(t *testing.T, name string, want Part) {
+func checkOpenPart(t *testing.T, data []byte, want Part) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(corpusDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	got, body, err := OpenPart(f, want.Path)
+	got, body, err := OpenPart(bytes.NewReader(data), want.Path)
 	if err != nil {
 		t.Errorf("OpenPart(%q) error = %v, want nil", want.Path, err)
 		return
