@@ -114,10 +114,17 @@ func plural(n int) string {
 
 // renderError logs err and shows the page for its kind.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	ue := classify(err)
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return // the browser went away; nobody to answer
 	}
+	if errors.Is(err, session.ErrNoSession) {
+		// Signed out or expired while the request was under way: the
+		// answer is the sign-in page, as for a request without a session.
+		s.log.InfoContext(r.Context(), "session ended during the request", "path", r.URL.Path)
+		s.toSignIn(w, r, true)
+		return
+	}
+	ue := classify(err)
 	if ue.status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "status", ue.status, "error", err)
 	} else if ue != err {

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
+	"popgate/session"
 	"popgate/templates"
 )
 
@@ -12,6 +14,12 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	sess := sessionFrom(r)
 	deleted, err := s.sessions.Logout(r.Context(), sess)
 	s.readViews.forget(sess)
+	if errors.Is(err, session.ErrNoSession) {
+		// Another request (the first click of a double click) signed
+		// out first and has shown, or is showing, what it committed.
+		s.toSignIn(w, r, true)
+		return
+	}
 	s.sessions.ClearCookie(w, s.isHTTPS(r))
 	page := templates.LogoutPage{Meta: templates.Meta{Title: "Signed out", Base: s.base}, Deleted: deleted}
 	status := http.StatusOK

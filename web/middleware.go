@@ -101,17 +101,31 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 			if !errors.Is(err, session.ErrNoSession) {
 				s.log.WarnContext(r.Context(), "session lookup failed", "error", err)
 			}
-			s.sessions.ClearCookie(w, s.isHTTPS(r))
-			target := s.url("login")
-			if r.Method == http.MethodGet && r.URL.Path != s.base {
-				// Come back here after signing in.
-				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
-			}
-			http.Redirect(w, r, target, http.StatusSeeOther)
+			s.toSignIn(w, r, false)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)))
 	})
+}
+
+// toSignIn clears the session cookie and sends the browser to the sign-in
+// page (POST/redirect/GET), telling it the session ended when signedOut:
+// it was signed out or expired while the request was under way. A GET
+// comes back to where it was after signing in.
+func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, signedOut bool) {
+	s.sessions.ClearCookie(w, s.isHTTPS(r))
+	q := url.Values{}
+	if signedOut {
+		q.Set("done", "signedout")
+	}
+	if r.Method == http.MethodGet && r.URL.Path != s.base {
+		q.Set("next", r.URL.RequestURI())
+	}
+	target := s.url("login")
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // sessionFrom returns the session requireSession put in the context.
