@@ -88,6 +88,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		ue := signInError(err)
 		s.metrics.signIn(signInOutcome(ue.status))
 		s.log.InfoContext(r.Context(), "sign-in failed", "server", up.Label, "status", ue.status, "error", err)
+		setRetryAfter(w, ue)
 		s.renderLogin(w, r, ue.status, form, ue.message)
 		return
 	}
