@@ -2,17 +2,12 @@ package web
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
-	"popgate/pop3"
 	"popgate/session"
 	"popgate/templates"
 )
@@ -44,6 +39,7 @@ var (
 	errNoTLS           = newUserError(http.StatusBadGateway, "No secure connection", "The mail server does not offer a secure connection, so popgate did not send your password. Tell the administrator.")
 	errForbiddenServer = newUserError(http.StatusForbidden, "Server not allowed", "popgate may not connect to that server. Check its name, or ask the administrator.")
 	errServerRefused   = newUserError(http.StatusBadGateway, "Mail server refused", "The mail server refused the request. Try again later; if it keeps happening, tell the administrator.")
+	errSignedOut       = newUserError(http.StatusUnauthorized, "Signed out", "You are signed out. Sign in again to continue.")
 	errTooManySessions = newUserError(http.StatusServiceUnavailable, "Too busy", "popgate is serving as many mailboxes as it can right now; try again in a few minutes.")
 	errTooLarge        = newUserError(http.StatusBadGateway, "Message too large", "This message is too large for popgate to fetch from the mail server. Open your mailbox in a mail program to read it.")
 	errShuttingDown    = &userError{status: http.StatusServiceUnavailable, title: "Restarting", message: "popgate is restarting or shutting down; try again in a minute.", retryAfter: 30 * time.Second}
@@ -54,71 +50,50 @@ func newUserError(status int, title, message string) *userError {
 	return &userError{status: status, title: title, message: message}
 }
 
-// classify maps any error from the session or POP3 layer to what the user
-// is told.
+// classify maps any error from the session layer to what the user is
+// told, by its kind: the session layer reads POP3's replies, this one
+// only words them.
 func classify(err error) *userError {
 	var ue *userError
-	var perr *pop3.Error
-	var delay *session.LoginDelayError
-	var unknownAuthority x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	var verify *tls.CertificateVerificationError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &ue):
+	if errors.As(err, &ue) {
 		return ue
-	case errors.Is(err, session.ErrNotFound):
+	}
+	switch session.KindOf(err) {
+	case session.KindSignedOut:
+		return errSignedOut
+	case session.KindShuttingDown:
+		return errShuttingDown
+	case session.KindNotFound:
 		return errMessageGone
-	case errors.As(err, &delay):
+	case session.KindWrongPassword:
+		return errWrongPassword
+	case session.KindMailboxBusy:
+		return errInUse
+	case session.KindLoginDelay:
+		var delay *session.LoginDelayError
+		if !errors.As(err, &delay) {
+			return newUserError(http.StatusTooManyRequests, "Please wait", "Your mail server allows only one sign-in every few minutes; try again later.")
+		}
 		minutes := int(delay.RetryAfter.Minutes() + 0.999)
 		return &userError{status: http.StatusTooManyRequests, title: "Please wait",
 			message:    fmt.Sprintf("Your mail server allows only one sign-in every few minutes; try again in %d minute%s.", minutes, plural(minutes)),
 			retryAfter: delay.RetryAfter}
-	case errors.Is(err, session.ErrTooManyConnections):
+	case session.KindTooManyConnections:
 		return errTooManySessions
-	case errors.Is(err, session.ErrClosed):
-		return errShuttingDown
-	case errors.Is(err, pop3.ErrMessageTooLarge):
-		return errTooLarge
-	case errors.As(err, &perr):
-		switch {
-		case perr.HasCode(pop3.CodeAuth):
-			return errWrongPassword
-		case perr.HasCode(pop3.CodeInUse):
-			return errInUse
-		case perr.HasCode(pop3.CodeLoginDelay):
-			return newUserError(http.StatusTooManyRequests, "Please wait", "Your mail server allows only one sign-in every few minutes; try again later.")
-		case perr.HasCode(pop3.CodeSysTemp):
-			return errUnavailable
-		}
+	case session.KindServerDown:
+		return errUnavailable
+	case session.KindRefused:
 		return errServerRefused
-	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
+	case session.KindCertificate:
 		return errCertificate
-	case errors.Is(err, errForbiddenAddress):
-		return errForbiddenServer
-	case errors.Is(err, pop3.ErrNoSTLS), errors.Is(err, pop3.ErrInsecure):
+	case session.KindNoTLS:
 		return errNoTLS
-	case errors.Is(err, pop3.ErrNotSupported):
-		return errServerRefused
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr):
-		return errUnavailable
-	}
-	var broken *pop3.BrokenError
-	if errors.As(err, &broken) {
-		return errUnavailable
+	case session.KindForbiddenServer:
+		return errForbiddenServer
+	case session.KindTooLarge:
+		return errTooLarge
 	}
 	return errInternal
-}
-
-// signInError maps a sign-in failure: a plain -ERR to PASS without a code
-// is, on most servers, a wrong password.
-func signInError(err error) *userError {
-	var perr *pop3.Error
-	if errors.As(err, &perr) && perr.Code == "" {
-		return errWrongPassword
-	}
-	return classify(err)
 }
 
 func plural(n int) string {
@@ -133,7 +108,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return // the browser went away; nobody to answer
 	}
-	if errors.Is(err, session.ErrNoSession) {
+	if session.KindOf(err) == session.KindSignedOut {
 		// Signed out or expired while the request was under way: the
 		// answer is the sign-in page, as for a request without a session.
 		s.log.InfoContext(r.Context(), "session ended during the request", "path", r.URL.Path)

@@ -85,7 +85,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	sess, err := s.sessions.Login(r.Context(), up, form.Username, form.Password)
 	if err != nil {
-		ue := signInError(err)
+		ue := classify(err)
 		s.metrics.signIn(signInOutcome(ue.status))
 		s.log.InfoContext(r.Context(), "sign-in failed", "server", up.Label, "status", ue.status, "error", err)
 		setRetryAfter(w, ue)
