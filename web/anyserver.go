@@ -1,11 +1,8 @@
 package web
 
 import (
-	"crypto/tls"
 	"crypto/x509"
-	"net"
 	"net/netip"
-	"net/url"
 	"strings"
 
 	"popgate/pop3"
@@ -33,32 +30,12 @@ func (s *Server) freeUpstream(typed string) (session.Upstream, bool) {
 	if !strings.Contains(typed, "://") {
 		typed = "pop3s://" + typed
 	}
-	u, err := url.Parse(typed)
-	if err != nil || u.Hostname() == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+	up, err := session.ParseUpstream(typed)
+	if err != nil || up.Options.Security == pop3.SecurityNone {
 		return session.Upstream{}, false
 	}
-	security, port := pop3.SecurityTLS, "995"
-	switch strings.ToLower(u.Scheme) {
-	case "pop3s":
-	case "pop3":
-		security, port = pop3.SecurityStartTLS, "110"
-	default:
-		return session.Upstream{}, false
-	}
-	if u.Port() != "" {
-		port = u.Port()
-	}
-	host := strings.ToLower(u.Hostname())
-	addr := net.JoinHostPort(host, port)
-	return session.Upstream{
-		ID:    u.Scheme + "://" + addr,
-		Label: host,
-		Addr:  addr,
-		Options: pop3.Options{
-			Security:    security,
-			TLSConfig:   &tls.Config{RootCAs: s.anyServer.RootCAs, ServerName: host},
-			DialContext: session.GuardedDialer(s.anyServer.Allowed),
-			Observe:     s.metrics.ObservePOP3,
-		},
-	}, true
+	up.Options.TLSConfig.RootCAs = s.anyServer.RootCAs
+	up.Options.DialContext = session.GuardedDialer(s.anyServer.Allowed)
+	up.Options.Observe = s.metrics.ObservePOP3
+	return up, true
 }
