@@ -27,6 +27,12 @@
 // index.go and indexer.go for how the connection is shared and what the
 // index costs.
 //
+// Errors speak for themselves through KindOf: whether the session ended,
+// the password was wrong, the mailbox is busy, the server is down and so
+// on, read from POP3's replies and response codes here, so that the web
+// layer only chooses the words. ParseUpstream reads the server URLs of the
+// configuration and of the sign-in form, and Probe is the readiness check.
+//
 // Every method of Manager and Session is safe for concurrent use. Requests
 // of one session take turns on its connection, so two browser tabs never
 // interleave commands.

@@ -187,7 +187,7 @@ func dialLogin(ctx context.Context, up Upstream, username, password string) (*po
 	}
 	if err := c.Login(ctx, username, password); err != nil {
 		c.Close()
-		return nil, err
+		return nil, signInError(err)
 	}
 	return c, nil
 }

@@ -52,6 +52,15 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	s.renderLogin(w, r, http.StatusOK, loginForm{Next: r.URL.Query().Get("next")}, "")
 }
 
+// loginFlash is the notice of the sign-in page a redirect asked for in
+// query q: only fixed words are shown.
+func loginFlash(q url.Values) string {
+	if q.Get("done") == "signedout" {
+		return "You are signed out."
+	}
+	return ""
+}
+
 // handleLogin handles POST /login: sign in, then 303 to the inbox.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	form, err := newLoginForm(r)
@@ -76,9 +85,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	sess, err := s.sessions.Login(r.Context(), up, form.Username, form.Password)
 	if err != nil {
-		ue := signInError(err)
+		ue := classify(err)
 		s.metrics.signIn(signInOutcome(ue.status))
 		s.log.InfoContext(r.Context(), "sign-in failed", "server", up.Label, "status", ue.status, "error", err)
+		setRetryAfter(w, ue)
 		s.renderLogin(w, r, ue.status, form, ue.message)
 		return
 	}
@@ -119,6 +129,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		Error:    msg,
 		Demo:     s.demo,
 	}
+	page.Meta.Flash = loginFlash(r.URL.Query())
 	page.AnyServer = s.anyServer != nil
 	if page.AnyServer {
 		page.ServerText = form.Server

@@ -31,6 +31,12 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.readViews.forget(sess)
+	if errors.Is(err, session.ErrNoSession) {
+		// Another request (the first click of a double click) signed
+		// out first and has shown, or is showing, what it committed.
+		s.toSignIn(w, r, true)
+		return
+	}
 	s.sessions.ClearCookie(w, s.isHTTPS(r))
 	page := templates.LogoutPage{Meta: templates.Meta{Title: "Signed out", Base: s.base}, Deleted: deleted}
 	s.render(w, r, http.StatusOK, templates.LogoutView(page))

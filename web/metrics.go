@@ -110,16 +110,19 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 			rec = &statusRecorder{ResponseWriter: w}
 			w = rec
 		}
+		defer func() {
+			// An aborted response (http.ErrAbortHandler) is counted too.
+			v := recover()
+			route := "unmatched"
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
+			m.httpObserver(httpLabels{route, r.Method, rec.code(v != nil)}).Observe(time.Since(start).Seconds())
+			if v != nil {
+				panic(v)
+			}
+		}()
 		next.ServeHTTP(w, r)
-		route := "unmatched"
-		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-			route = rc.RoutePattern()
-		}
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		m.httpObserver(httpLabels{route, r.Method, status}).Observe(time.Since(start).Seconds())
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -101,17 +102,31 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 			if !errors.Is(err, session.ErrNoSession) {
 				s.log.WarnContext(r.Context(), "session lookup failed", "error", err)
 			}
-			s.sessions.ClearCookie(w, s.isHTTPS(r))
-			target := s.url("login")
-			if r.Method == http.MethodGet && r.URL.Path != s.base {
-				// Come back here after signing in.
-				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
-			}
-			http.Redirect(w, r, target, http.StatusSeeOther)
+			s.toSignIn(w, r, false)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)))
 	})
+}
+
+// toSignIn clears the session cookie and sends the browser to the sign-in
+// page (POST/redirect/GET), telling it the session ended when signedOut:
+// it was signed out or expired while the request was under way. A GET
+// comes back to where it was after signing in.
+func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request, signedOut bool) {
+	s.sessions.ClearCookie(w, s.isHTTPS(r))
+	q := url.Values{}
+	if signedOut {
+		q.Set("done", "signedout")
+	}
+	if r.Method == http.MethodGet && r.URL.Path != s.base {
+		q.Set("next", r.URL.RequestURI())
+	}
+	target := s.url("login")
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // sessionFrom returns the session requireSession put in the context.
@@ -156,30 +171,72 @@ func (w *statusRecorder) WriteString(s string) (int, error) {
 // Unwrap lets http.ResponseController reach the real writer.
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// code is the status the client got: the one written, 200 when the
+// handler wrote nothing, 500 when it panicked before writing.
+func (w *statusRecorder) code(panicked bool) int {
+	switch {
+	case w.status != 0:
+		return w.status
+	case panicked:
+		return http.StatusInternalServerError
+	}
+	return http.StatusOK
+}
+
 // logRequests writes one line per request. The query string is left out:
-// it never carries secrets today, and that keeps it so.
+// it never carries secrets today, and that keeps it so. A response that
+// was aborted (http.ErrAbortHandler) gets its line too, marked aborted.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.code(v != nil), "bytes", rec.bytes,
+				"duration", time.Since(start).Round(time.Microsecond), "client_ip", s.clientIP(r).String()}
+			if v != nil {
+				attrs = append(attrs, "aborted", true)
+			}
+			s.log.InfoContext(r.Context(), "request", attrs...)
+			if v != nil {
+				panic(v)
+			}
+		}()
 		next.ServeHTTP(rec, r)
-		s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"bytes", rec.bytes, "duration", time.Since(start).Round(time.Microsecond), "client_ip", s.clientIP(r).String())
 	})
 }
 
 // recoverPanics turns a handler panic into the generic error page and a
-// log line, never a stack trace in the browser.
+// log line, never a stack trace in the browser. When part of the response
+// is already out (a download), it aborts the response instead, so the
+// browser reports a failed download rather than saving a file with an
+// error page inside.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec, ok := w.(*statusRecorder) // logRequests' own, outside
+		if !ok {
+			rec = &statusRecorder{ResponseWriter: w}
+			w = rec
+		}
 		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.ErrorContext(r.Context(), "handler panic", "path", r.URL.Path, "panic", v)
-				s.renderError(w, r, errInternal)
+			v := recover()
+			if v == nil {
+				return
 			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.ErrorContext(r.Context(), "handler panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			if rec.status != 0 {
+				panic(http.ErrAbortHandler)
+			}
+			// What a download handler had set must not make the error
+			// page a download.
+			h := w.Header()
+			h.Del("Content-Disposition")
+			h.Del("Content-Encoding")
+			h.Set("Content-Security-Policy", pageCSP(templ.GetNonce(r.Context())))
+			s.renderError(w, r, errInternal)
 		}()
 		next.ServeHTTP(w, r)
 	})

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"popgate/pop3"
 	"popgate/session"
 )
 
@@ -48,7 +47,7 @@ func (rd *readiness) check(ctx context.Context, ups []session.Upstream) (bool, s
 	var mu sync.Mutex
 	for i, up := range ups {
 		wg.Go(func() {
-			err := probe(ctx, up)
+			err := session.Probe(ctx, up)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -62,18 +61,4 @@ func (rd *readiness) check(ctx context.Context, ups []session.Upstream) (bool, s
 	wg.Wait()
 	rd.checked, rd.ok, rd.report = time.Now(), okAll, strings.Join(results, "")
 	return rd.ok, rd.report
-}
-
-// probe connects, reads the greeting (after TLS where configured) and
-// says QUIT, without signing in.
-func probe(ctx context.Context, up session.Upstream) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	opts := up.Options
-	opts.Observe = nil
-	c, err := pop3.Dial(ctx, up.Addr, &opts)
-	if err != nil {
-		return err
-	}
-	return c.Quit(ctx)
 }

@@ -137,7 +137,7 @@ func (s *Server) routes(serveMetrics bool) http.Handler {
 	app.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errMethod) })
 
 	root := chi.NewRouter()
-	root.Use(withRequestID, s.recoverPanics, s.logRequests, s.metrics.instrument, securityHeaders, s.crossOriginProtection, limitBody)
+	root.Use(s.middleware()...)
 	if s.base == "/" {
 		root.Mount("/", app)
 	} else {
@@ -145,6 +145,13 @@ func (s *Server) routes(serveMetrics bool) http.Handler {
 		root.NotFound(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errNotFound) })
 	}
 	return root
+}
+
+// middleware is what every request passes through, outermost first. The
+// access log and the metrics are outside recoverPanics, so they see the
+// error page a panic turns into, and record a response it aborted.
+func (s *Server) middleware() []func(http.Handler) http.Handler {
+	return []func(http.Handler) http.Handler{withRequestID, s.logRequests, s.metrics.instrument, securityHeaders, s.recoverPanics, s.crossOriginProtection, limitBody}
 }
 
 // handleHealthz handles GET /healthz: the process serves.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"popgate/pop3"
+	"popgate/session"
 )
 
 // Config is the whole configuration of the binary: environment variables,
@@ -261,42 +261,20 @@ func parsePrefixes(value, source string) ([]netip.Prefix, error) {
 	return out, errors.Join(errs...)
 }
 
-// parseServer reads "[label=]URL", filling the scheme's default port.
+// parseServer reads "[label=]URL"; session.ParseUpstream reads the URL.
 func parseServer(item string) (ServerConfig, error) {
 	label, raw, hasLabel := strings.Cut(item, "=")
 	if !hasLabel || strings.Contains(label, "://") {
 		label, raw = "", item
 	}
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" || u.Hostname() == "" {
-		return ServerConfig{}, fmt.Errorf("%q is not a server URL such as pop3s://mail.example.com", raw)
+	up, err := session.ParseUpstream(strings.TrimSpace(raw))
+	if err != nil {
+		return ServerConfig{}, err
 	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-		return ServerConfig{}, fmt.Errorf("%q: only scheme, host and port are allowed", raw)
-	}
-	sc := ServerConfig{Label: strings.TrimSpace(label), Host: u.Hostname(), Port: u.Port()}
-	var defaultPort string
-	switch strings.ToLower(u.Scheme) {
-	case "pop3s":
-		sc.Security, defaultPort = pop3.SecurityTLS, "995"
-	case "pop3":
-		sc.Security, defaultPort = pop3.SecurityStartTLS, "110"
-	case "pop3+insecure":
-		sc.Security, defaultPort = pop3.SecurityNone, ""
-	default:
-		return ServerConfig{}, fmt.Errorf("%q: the scheme must be pop3s, pop3 (STLS required) or pop3+insecure", raw)
-	}
-	if sc.Port == "" {
-		if defaultPort == "" {
-			return ServerConfig{}, fmt.Errorf("%q: pop3+insecure needs an explicit port", raw)
-		}
-		sc.Port = defaultPort
-	}
-	if n, err := strconv.Atoi(sc.Port); err != nil || n < 1 || n > 65535 {
-		return ServerConfig{}, fmt.Errorf("%q: bad port", raw)
-	}
+	host, port, _ := net.SplitHostPort(up.Addr)
+	sc := ServerConfig{Label: strings.TrimSpace(label), Host: host, Port: port, Security: up.Options.Security}
 	if sc.Label == "" {
-		sc.Label = sc.Host
+		sc.Label = up.Label
 	}
 	return sc, nil
 }
