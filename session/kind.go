@@ -60,6 +60,9 @@ const (
 	// KindTooLarge: a message or listing is over the POP3 client's size
 	// caps (pop3.ErrMessageTooLarge).
 	KindTooLarge
+	// KindSessionBusy: another request of the same session (a download in
+	// another tab) held it until this one gave up waiting (ErrBusy).
+	KindSessionBusy
 )
 
 var kindNames = [...]string{
@@ -77,6 +80,7 @@ var kindNames = [...]string{
 	KindNoTLS:              "no TLS",
 	KindForbiddenServer:    "forbidden server",
 	KindTooLarge:           "too large",
+	KindSessionBusy:        "session busy",
 }
 
 // String names k for logs. It doesn't perform I/O.
@@ -107,6 +111,8 @@ func KindOf(err error) Kind {
 		return KindSignedOut
 	case errors.Is(err, ErrClosed):
 		return KindShuttingDown
+	case errors.Is(err, ErrBusy):
+		return KindSessionBusy
 	case errors.Is(err, ErrNotFound):
 		return KindNotFound
 	case errors.Is(err, ErrLoginDelay):

@@ -25,6 +25,7 @@ func TestKindOf(t *testing.T) {
 		{ErrNoSession, KindSignedOut},
 		{fmt.Errorf("wrapped: %w", ErrNoSession), KindSignedOut},
 		{ErrClosed, KindShuttingDown},
+		{fmt.Errorf("%w: %w", ErrBusy, context.DeadlineExceeded), KindSessionBusy},
 		{ErrNotFound, KindNotFound},
 		{notFoundOr(&pop3.Error{Text: "no such message"}), KindNotFound},
 		{&LoginDelayError{RetryAfter: time.Minute}, KindLoginDelay},

@@ -17,9 +17,9 @@ import (
 	"popgate/web"
 )
 
-// logoutApp serves the web layer over srv and signs alice in; it returns
+// signedInApp serves the web layer over srv and signs alice in; it returns
 // the handler, for requests made by hand, and the signed-in client.
-func logoutApp(t *testing.T, srv *pop3test.Server) (http.Handler, *httptest.Server, *http.Client) {
+func signedInApp(t *testing.T, srv *pop3test.Server) (http.Handler, *httptest.Server, *http.Client) {
 	t.Helper()
 	m := session.NewManager(session.Config{Logger: slog.New(slog.DiscardHandler), Envelope: web.ParseEnvelope})
 	t.Cleanup(func() { m.Close(t.Context()) })
@@ -40,7 +40,7 @@ func logoutApp(t *testing.T, srv *pop3test.Server) (http.Handler, *httptest.Serv
 func TestLogoutBrowserGone(t *testing.T) {
 	srv := pop3test.NewServer(t, nil)
 	srv.AddMailbox("alice", "pw", hostileMessage, []byte("Subject: keep\r\n\r\nkeep\r\n"))
-	h, ts, c := logoutApp(t, srv)
+	h, ts, c := signedInApp(t, srv)
 	uid := srv.UIDs("alice")[0]
 	if code := post(t, c, ts.URL+"/message/"+uid+"/delete", http.Header{"Sec-Fetch-Site": {"same-origin"}}); code != http.StatusSeeOther {
 		t.Fatalf("delete = %d, want 303", code)
@@ -66,7 +66,7 @@ func TestLogoutBrowserGone(t *testing.T) {
 func TestLogoutFailureKeepsSignedIn(t *testing.T) {
 	srv := pop3test.NewServer(t, nil)
 	srv.AddMailbox("alice", "pw", hostileMessage, []byte("Subject: keep\r\n\r\nkeep\r\n"))
-	_, ts, c := logoutApp(t, srv)
+	_, ts, c := signedInApp(t, srv)
 	uid := srv.UIDs("alice")[0]
 	own := http.Header{"Sec-Fetch-Site": {"same-origin"}}
 	if code := post(t, c, ts.URL+"/message/"+uid+"/delete", own); code != http.StatusSeeOther {

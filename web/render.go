@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strconv"
 	"sync"
@@ -31,7 +32,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 			renderBuffers.Put(buf)
 		}
 	}()
-	if err := c.Render(r.Context(), buf); err != nil {
+	// Rendering is in memory, and must not fail because the request's
+	// deadline passed: the page may be the one that says so.
+	if err := c.Render(context.WithoutCancel(r.Context()), buf); err != nil {
 		s.log.ErrorContext(r.Context(), "render failed", "path", r.URL.Path, "error", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -116,22 +117,28 @@ func (s *Server) routes(serveMetrics bool) http.Handler {
 	}
 	app.Handle("/static/*", http.StripPrefix(strings.TrimSuffix(s.base, "/"), static.Handler()))
 	app.Get("/login", s.handleLoginForm)
-	app.Post("/login", s.handleLogin)
+	app.With(withDeadline(requestTimeout)).Post("/login", s.handleLogin)
 	app.Group(func(r chi.Router) {
 		r.Use(s.requireSession)
-		r.Get("/", s.handleInbox)
-		r.Get("/search", s.handleSearch)
-		r.Get("/message/{uid}", s.handleMessage)
-		r.Get("/message/{uid}/body", s.handleMessageBody)
-		r.Get("/message/{uid}/part/{part}", s.handlePart)
-		r.Get("/message/{uid}/raw", s.handleRaw)
-		r.Post("/message/{uid}/delete", s.handleDeleteOne)
-		r.Post("/message/{uid}/unread", s.handleMarkUnread)
-		r.Get("/server", s.handleServerInfo)
-		r.Post("/delete", s.handleDelete)
-		r.Post("/undo", s.handleUndo)
-		r.Post("/refresh", s.handleRefresh)
-		r.Post("/logout", s.handleLogout)
+		r.Group(func(r chi.Router) {
+			r.Use(withDeadline(requestTimeout))
+			r.Get("/", s.handleInbox)
+			r.Get("/search", s.handleSearch)
+			r.Get("/message/{uid}", s.handleMessage)
+			r.Get("/message/{uid}/body", s.handleMessageBody)
+			r.Post("/message/{uid}/delete", s.handleDeleteOne)
+			r.Post("/message/{uid}/unread", s.handleMarkUnread)
+			r.Get("/server", s.handleServerInfo)
+			r.Post("/delete", s.handleDelete)
+			r.Post("/undo", s.handleUndo)
+			r.Post("/refresh", s.handleRefresh)
+			r.Post("/logout", s.handleLogout)
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(withDeadline(downloadWriteTimeout))
+			r.Get("/message/{uid}/part/{part}", s.handlePart)
+			r.Get("/message/{uid}/raw", s.handleRaw)
+		})
 	})
 	app.NotFound(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errNotFound) })
 	app.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errMethod) })
@@ -168,6 +175,24 @@ func (s *Server) url(path string) string { return s.base + strings.TrimPrefix(pa
 const (
 	maxFormBytes = 64 << 10
 	// downloadWriteTimeout replaces the server's write timeout while an
-	// attachment or message source streams, so a large one can finish.
+	// attachment or message source streams, so a large one can finish;
+	// it is also the download's deadline.
 	downloadWriteTimeout = 30 * time.Minute
+	// requestTimeout is every other request's deadline, sign-in included:
+	// that of the binary's HTTP write timeout, after which no answer could
+	// be written anyway. A request waiting for its session's turn behind a
+	// download gives up then with a page that says so.
+	requestTimeout = 2 * time.Minute
 )
+
+// withDeadline gives each request a deadline of its own, so that nothing
+// it waits for (the POP3 server, its session's turn) outlives it.
+func withDeadline(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
