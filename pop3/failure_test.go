@@ -334,3 +334,18 @@ func TestStreamLongLines(t *testing.T) {
 		t.Errorf("Retr() returned %d octets, want %d", len(got), len(crlf(msg)))
 	}
 }
+
+// TestSizeCapSmallRead: the size cap holds for a message short enough to
+// arrive, terminator and all, in a single read.
+func TestSizeCapSmallRead(t *testing.T) {
+	body := strings.Repeat("0123456789", 30)
+	c, _ := newTestClient(t, "+OK hi\n+OK\n"+body+"\n.\n", &Options{Security: SecurityNone, MaxMessageSize: 100})
+	signedIn(c)
+	r, err := c.Retr(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(r); !errors.Is(err, ErrMessageTooLarge) {
+		t.Errorf("reading a %d-octet message under a 100-octet cap = %v, want ErrMessageTooLarge", len(body)+2, err)
+	}
+}

@@ -136,7 +136,14 @@ func (d *dotReader) Read(p []byte) (int, error) {
 				break
 			}
 			if err := d.next(); err != nil {
+				// A message that ends within this read is counted too.
+				if d.n += int64(n); d.n > d.c.opts.MaxMessageSize {
+					err = ErrMessageTooLarge
+				}
 				d.finish(err)
+				if d.err != io.EOF {
+					n = 0
+				}
 				return n, d.err
 			}
 			continue
