@@ -56,7 +56,8 @@ var monoEpoch = time.Now()
 func monoNow() int64 { return int64(time.Since(monoEpoch)) }
 
 // lock waits for the session's turn for a user's request until ctx ends,
-// and returns the state, or ErrNoSession if the session ended meanwhile;
+// and returns the state, or ErrNoSession if the session ended meanwhile
+// (ErrClosed if shutdown ended it);
 // the caller must defer s.unlock(). Counting the waiters is what makes
 // the indexer step aside.
 func (s *Session) lock(ctx context.Context) (*state, error) {
@@ -69,6 +70,9 @@ func (s *Session) lock(ctx context.Context) (*state, error) {
 	}
 	if st.ended {
 		s.unlock()
+		if st.m.closing.Load() {
+			return nil, ErrClosed // shutdown ended it, not the user
+		}
 		return nil, ErrNoSession
 	}
 	return st, nil

@@ -141,6 +141,9 @@ func TestCloseHonoursItsBudget(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close() still waits for the busy session 10s after its context ended")
 	}
+	if _, err := bob.Messages(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Messages() of a session shutdown ended = %v, want ErrClosed", err)
+	}
 }
 
 // TestTakeoverCarriesDeletions: signing in from a second browser ends the
