@@ -19,7 +19,7 @@ import (
 // *LoginDelayError when the server's LOGIN-DELAY has not passed since this
 // user's last sign-in, ErrTooManyConnections, or ErrClosed.
 func (m *Manager) Login(ctx context.Context, up Upstream, username, password string) (*Session, error) {
-	if m.isClosed() {
+	if m.closing.Load() {
 		return nil, ErrClosed
 	}
 	m.signIns.Add(1)
@@ -58,9 +58,6 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 		st.drop()
 		return nil, err
 	}
-	if len(st.pending) > 0 {
-		st.markCarried(ctx)
-	}
 	for {
 		// Everything a published session is read by is set before add.
 		st.id = newToken()
@@ -69,6 +66,9 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 		if m.store.add(st) {
 			break
 		}
+	}
+	if len(st.pending) > 0 {
+		st.markCarried(ctx)
 	}
 	if m.isClosed() {
 		// Close may have listed the sessions before this one was added.
