@@ -21,7 +21,7 @@ func TestShuttingDown(t *testing.T) {
 	srv := pop3test.NewServer(t, nil)
 	srv.AddMailbox("alice", "pw")
 	discard := slog.New(slog.DiscardHandler)
-	m := session.NewManager(session.Config{Logger: discard})
+	m := session.NewManager(session.Config{Logger: discard, Envelope: web.ParseEnvelope})
 	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.Addr(), Options: pop3.Options{Security: pop3.SecurityNone}}
 	ts := httptest.NewServer(web.NewServer(web.Config{Upstreams: []session.Upstream{up}, Logger: discard}, m))
 	t.Cleanup(ts.Close)
@@ -45,7 +45,7 @@ func TestMessageOverSizeCap(t *testing.T) {
 	big := "Subject: big\r\n\r\n" + strings.Repeat("This line makes the message long.\r\n", 6000)
 	srv.AddMailbox("alice", "pw", []byte(big))
 	discard := slog.New(slog.DiscardHandler)
-	m := session.NewManager(session.Config{Logger: discard, NoIndex: true})
+	m := session.NewManager(session.Config{Logger: discard, NoIndex: true, Envelope: web.ParseEnvelope})
 	t.Cleanup(func() { m.Close(t.Context()) })
 	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.Addr(), Options: pop3.Options{Security: pop3.SecurityNone, MaxMessageSize: 64 << 10}}
 	ts := httptest.NewServer(web.NewServer(web.Config{Upstreams: []session.Upstream{up}, Logger: discard}, m))

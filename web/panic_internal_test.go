@@ -41,7 +41,7 @@ func (l *syncBuffer) String() string {
 func TestPanics(t *testing.T) {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	m := session.NewManager(session.Config{Logger: slog.New(slog.DiscardHandler)})
+	m := session.NewManager(session.Config{Logger: slog.New(slog.DiscardHandler), Envelope: ParseEnvelope})
 	t.Cleanup(func() { m.Close(t.Context()) })
 	metrics := NewMetrics(m.Stats)
 	s := NewServer(Config{Logger: logger, Metrics: metrics}, m)

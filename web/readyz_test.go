@@ -30,7 +30,7 @@ func TestReadyz(t *testing.T) {
 		{"one does not", []session.Upstream{up, down}, http.StatusServiceUnavailable, "Up: ok\nDown: not answering\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := session.NewManager(session.Config{Logger: discard})
+			m := session.NewManager(session.Config{Logger: discard, Envelope: web.ParseEnvelope})
 			t.Cleanup(func() { m.Close(t.Context()) })
 			ts := httptest.NewServer(web.NewServer(web.Config{Upstreams: tc.ups, Logger: discard}, m))
 			t.Cleanup(ts.Close)

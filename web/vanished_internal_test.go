@@ -25,7 +25,7 @@ func TestVanishedSession(t *testing.T) {
 	srv := pop3test.NewServer(t, nil)
 	srv.AddMailbox("alice", "pw", []byte("Subject: hi\r\n\r\nhello\r\n"))
 	discard := slog.New(slog.DiscardHandler)
-	m := session.NewManager(session.Config{Logger: discard})
+	m := session.NewManager(session.Config{Logger: discard, Envelope: ParseEnvelope})
 	t.Cleanup(func() { m.Close(t.Context()) })
 	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.Addr(), Options: pop3.Options{Security: pop3.SecurityNone}}
 	s := NewServer(Config{Upstreams: []session.Upstream{up}, Logger: discard}, m)
