@@ -69,12 +69,12 @@ func TestLogoutFailureKeepsSession(t *testing.T) {
 
 // holdSession starts a request on s that holds the session's turn, as a
 // long download does, until release is closed; it returns once the
-// request holds it.
-func holdSession(t *testing.T, s *Session, uid string) (release chan struct{}) {
+// request holds it. done closes when the request has ended.
+func holdSession(t *testing.T, s *Session, uid string) (release, done chan struct{}) {
 	t.Helper()
 	release = make(chan struct{})
 	holding := make(chan struct{})
-	done := make(chan struct{})
+	done = make(chan struct{})
 	go func() {
 		defer close(done)
 		s.Retr(context.Background(), uid, func(r io.Reader) error {
@@ -93,7 +93,7 @@ func holdSession(t *testing.T, s *Session, uid string) (release chan struct{}) {
 		}
 		<-done
 	})
-	return release
+	return release, done
 }
 
 // TestLockWaitHonoursContext: a request that waits for a session busy
@@ -231,4 +231,36 @@ func TestConcurrentTakeovers(t *testing.T) {
 	if ok == 0 {
 		t.Error("no sign-in succeeded")
 	}
+}
+
+// TestReaperPassesBusySession: a session past its lifetime but busy with a
+// download must not hold up the reaper, which the other sessions need; it
+// is signed out, its deletions committed, on a round after the download.
+func TestReaperPassesBusySession(t *testing.T) {
+	srv := newTestServer(t, nil, 3, "alice", "bob")
+	clock := newFakeClock()
+	m, _ := newTestManager(t, Config{Now: clock.Now, MaxLifetime: time.Hour, NoIndex: true})
+	up := testUpstream(srv.Addr())
+	alice, bob := mustLogin(t, m, up, "alice"), mustLogin(t, m, up, "bob")
+	for _, s := range []*Session{alice, bob} {
+		if err := s.Delete(context.Background(), mustMessages(t, s)[0].UID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release, done := holdSession(t, alice, mustMessages(t, alice)[1].UID)
+	clock.Advance(2 * time.Hour)
+	reaped := make(chan struct{})
+	go func() { m.reap(); close(reaped) }()
+	select {
+	case <-reaped:
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("reap() still waits for the busy session after 10s")
+	}
+	checkMailbox(t, srv, "bob", 2, 3)
+	checkMailbox(t, srv, "alice", 1, 2, 3)
+	close(release)
+	<-done
+	m.reap()
+	checkMailbox(t, srv, "alice", 2, 3)
 }
