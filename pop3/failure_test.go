@@ -336,7 +336,8 @@ func TestStreamLongLines(t *testing.T) {
 }
 
 // TestSizeCapSmallRead: the size cap holds for a message short enough to
-// arrive, terminator and all, in a single read.
+// arrive, terminator and all, in a single read, and since the reply was
+// read to its end the Client stays usable.
 func TestSizeCapSmallRead(t *testing.T) {
 	body := strings.Repeat("0123456789", 30)
 	c, _ := newTestClient(t, "+OK hi\n+OK\n"+body+"\n.\n", &Options{Security: SecurityNone, MaxMessageSize: 100})
@@ -347,5 +348,8 @@ func TestSizeCapSmallRead(t *testing.T) {
 	}
 	if _, err := io.ReadAll(r); !errors.Is(err, ErrMessageTooLarge) {
 		t.Errorf("reading a %d-octet message under a 100-octet cap = %v, want ErrMessageTooLarge", len(body)+2, err)
+	}
+	if err := c.Err(); err != nil {
+		t.Errorf("Err() = %v, want the Client usable: the whole reply was read", err)
 	}
 }

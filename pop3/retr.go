@@ -136,11 +136,14 @@ func (d *dotReader) Read(p []byte) (int, error) {
 				break
 			}
 			if err := d.next(); err != nil {
-				// A message that ends within this read is counted too.
-				if d.n += int64(n); d.n > d.c.opts.MaxMessageSize {
-					err = ErrMessageTooLarge
-				}
+				// A message that ends within this read is counted too;
+				// past its end the connection is in step, so going over
+				// the cap there costs the message, not the connection.
+				d.n += int64(n)
 				d.finish(err)
+				if d.err == io.EOF && d.n > d.c.opts.MaxMessageSize {
+					d.err = ErrMessageTooLarge
+				}
 				if d.err != io.EOF {
 					n = 0
 				}
