@@ -109,7 +109,7 @@ func (m *Manager) FromRequest(r *http.Request) (*Session, error) {
 // begun it signs out in the caller.
 func (m *Manager) expire(st *state, key []byte) {
 	st.leaveKey(key) // the reaper, which has no key, may get there first
-	signOut := func(ctx context.Context) { st.signOut(ctx, ctx, key, false) }
+	signOut := func(ctx context.Context) { st.signOut(ctx, ctx, signOutHow{key: key}) }
 	if !m.goBackground(signOut) {
 		ctx, cancel := context.WithTimeout(m.bgCtx, backgroundTimeout)
 		defer cancel()

@@ -18,8 +18,8 @@ var (
 	ErrTooManyConnections = errors.New("session: too many POP3 connections")
 	// ErrLoginDelay is matched (errors.Is) by a *LoginDelayError.
 	ErrLoginDelay = errors.New("session: signed in too recently (LOGIN-DELAY)")
-	// ErrClosed is returned by Login after Manager.Close, and by the
-	// methods of a Session that Close signed out.
+	// ErrClosed is returned by Login from Manager.BeginClose on, and by
+	// the methods of a Session that ended while the Manager is closing.
 	ErrClosed = errors.New("session: manager closed")
 
 	// errNoKey means a connection is needed but the password can't be

@@ -97,12 +97,25 @@ func mustLogin(tb testing.TB, m *Manager, up Upstream, user string) *Session {
 // the session notices on its next request.
 func cutConn(tb testing.TB, s *Session) {
 	tb.Helper()
-	st := s.hold()
+	st, err := s.lock(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
 	defer s.unlock()
 	if st.client == nil {
 		tb.Fatalf("the session has no connection to cut")
 	}
 	st.client.Close()
+}
+
+// mustView returns s.View, failing the test on an error.
+func mustView(tb testing.TB, s *Session) View {
+	tb.Helper()
+	v, err := s.View(context.Background())
+	if err != nil {
+		tb.Fatalf("View() = %v, want nil", err)
+	}
+	return v
 }
 
 func mustMessages(tb testing.TB, s *Session) []Message {

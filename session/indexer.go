@@ -78,17 +78,6 @@ func (s *Session) lock(ctx context.Context) (*state, error) {
 	return st, nil
 }
 
-// hold is lock without a context and without the check for the session's
-// end, for the accessors that only read what the session holds: they
-// wait for a request in progress, however long it takes.
-func (s *Session) hold() *state {
-	st := s.st
-	st.userWaiting.Add(1)
-	st.mu.Lock()
-	st.userWaiting.Add(-1)
-	return st
-}
-
 // unlock ends a user's turn on the session and lets a waiting indexer
 // know. Once the Manager is closing, the request leaves its cookie's key
 // with a session that has deletions pending, so that Close can sign in
@@ -187,7 +176,7 @@ func (st *state) runIndexer(ctx context.Context, first bool) {
 		if !ok {
 			return
 		}
-		if !st.m.takeIndexTurn(st.idxStop) {
+		if !st.m.takeIndexTurn(ctx, st.idxStop) {
 			return
 		}
 		var took time.Duration
@@ -197,12 +186,21 @@ func (st *state) runIndexer(ctx context.Context, first bool) {
 		if stop == batchBusy {
 			// A long request (a download) holds the session: wait for it
 			// to end without holding the turn, which other sessions'
-			// indexes need meanwhile.
+			// indexes need meanwhile. Only a user's request wakes the
+			// indexer when it lets go; the reaper or an eviction holds
+			// the session only for a moment, which the timer covers.
+			t := time.NewTimer(indexMaxYield)
 			select {
 			case <-st.idxWake:
+			case <-t.C:
 			case <-st.idxStop:
+				t.Stop()
+				return
+			case <-ctx.Done():
+				t.Stop()
 				return
 			}
+			t.Stop()
 			continue
 		}
 		if stop != batchMore {
@@ -362,13 +360,15 @@ func (st *state) nextBatch(size int) (pos []int, uids []string, gen uint64) {
 }
 
 // takeIndexTurn waits until no other session's indexer runs a batch, and
-// reports false if stop closes first. The turn is given back by receiving
-// from indexTurns.
-func (m *Manager) takeIndexTurn(stop <-chan struct{}) bool {
+// reports false if stop closes or ctx ends first. The turn is given back
+// by receiving from indexTurns.
+func (m *Manager) takeIndexTurn(ctx context.Context, stop <-chan struct{}) bool {
 	select {
 	case m.indexTurns <- struct{}{}:
 		return true
 	case <-stop:
+		return false
+	case <-ctx.Done():
 		return false
 	}
 }

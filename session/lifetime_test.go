@@ -51,7 +51,7 @@ func TestLogoutFailureKeepsSession(t *testing.T) {
 		t.Fatalf("%d faults did not fire", n)
 	}
 	checkMailbox(t, srv, "alice", 1, 2, 3, 4)
-	if got := s.Pending(); len(got) != 2 {
+	if got := mustView(t, s).Pending; len(got) != 2 {
 		t.Errorf("Pending() after the failed sign-out = %q, want the 2 deletions kept", got)
 	}
 	if _, err := s.Messages(context.Background()); err != nil {
@@ -165,7 +165,7 @@ func TestTakeoverCarriesDeletions(t *testing.T) {
 	if n := srv.PendingFaults(); n != 0 {
 		t.Fatalf("%d faults did not fire", n)
 	}
-	if got := second.Pending(); len(got) != 1 || got[0] != msgs[3].UID {
+	if got := mustView(t, second).Pending; len(got) != 1 || got[0] != msgs[3].UID {
 		t.Fatalf("Pending() of the new session = %q, want [%s] carried over", got, msgs[3].UID)
 	}
 	if _, err := first.Messages(context.Background()); !errors.Is(err, ErrNoSession) {

@@ -29,13 +29,24 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 	if isInUse(err) {
 		var ended bool
 		if ended, carried = m.signOutOthers(ctx, up, username); ended {
+			if len(carried) > 0 {
+				// The deletions the other session could not commit now
+				// ride on this sign-in: it must not depend on the browser
+				// staying connected either.
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), signOutTimeout)
+				defer cancel()
+			}
 			c, err = m.dial(ctx, up, username, password, nil, true)
 		}
 	}
-	if err != nil {
+	lost := func(err error) {
 		if len(carried) > 0 {
 			m.log.Error("session: deletions lost at a takeover that failed", "upstream", up.ID, "user", username, "lost", len(carried), "error", err)
 		}
+	}
+	if err != nil {
+		lost(err)
 		return nil, err
 	}
 	key := newKey()
@@ -56,6 +67,7 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 	st.attach(c)
 	if err := st.snapshot(ctx); err != nil {
 		st.drop()
+		lost(err)
 		return nil, err
 	}
 	for {
@@ -67,16 +79,19 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 			break
 		}
 	}
+	if m.isClosed() {
+		// Close may have listed the sessions before this one was added:
+		// commit what was taken over, as Close would have.
+		if len(st.pending) > 0 {
+			if _, err := st.commit(ctx, key); err != nil {
+				lost(err)
+			}
+		}
+		st.end()
+		return nil, ErrClosed
+	}
 	if len(st.pending) > 0 {
 		st.markCarried(ctx)
-	}
-	if m.isClosed() {
-		// Close may have listed the sessions before this one was added.
-		if m.store.remove(st.id) {
-			st.ended = true
-			st.wipe()
-		}
-		return nil, ErrClosed
 	}
 	m.log.Info("session: signed in", st.logAttrs()...)
 	st.armed = true
@@ -112,7 +127,7 @@ func (m *Manager) signOutOthers(ctx context.Context, up Upstream, username strin
 			continue
 		}
 		m.log.Info("session: signing out for a new sign-in to the same mailbox", st.logAttrs()...)
-		_, kept, err := st.signOut(wait, commitCtx, nil, false)
+		_, kept, err := st.signOut(wait, commitCtx, signOutHow{})
 		if errors.Is(err, ErrNoSession) || errors.Is(err, ErrBusy) {
 			continue // ended meanwhile, or still busy
 		}

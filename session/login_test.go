@@ -26,16 +26,16 @@ func TestLoginSnapshot(t *testing.T) {
 			t.Errorf("Messages()[%d] = %+v, want number %d size %d", i, msg, i+1, len(testMsg(i+1)))
 		}
 	}
-	if s.SyntheticIDs() {
+	if mustView(t, s).SyntheticIDs {
 		t.Errorf("SyntheticIDs() = true, want false")
 	}
-	if !s.Capabilities().Has("UIDL") {
-		t.Errorf("Capabilities() = %v, want UIDL", s.Capabilities())
+	if !mustView(t, s).Capabilities.Has("UIDL") {
+		t.Errorf("Capabilities() = %v, want UIDL", mustView(t, s).Capabilities)
 	}
 	if s.Username() != "alice" || s.Upstream().ID != "test" || len(s.ID()) < 43 {
 		t.Errorf("Username, Upstream, ID = %q, %q, %q", s.Username(), s.Upstream().ID, s.ID())
 	}
-	if v := s.View(); v.SnapshotTime.IsZero() || v.SyntheticIDs || !v.Capabilities.Has("UIDL") || v.Pending != nil {
+	if v := mustView(t, s); v.SnapshotTime.IsZero() || v.SyntheticIDs || !v.Capabilities.Has("UIDL") || v.Pending != nil {
 		t.Errorf("View() = %+v, want a snapshot time, UIDL and nothing pending", v)
 	}
 	if got := m.Stats(); got != (Stats{Sessions: 1, Conns: 1}) {
@@ -88,7 +88,7 @@ func TestLoginSyntheticIDs(t *testing.T) {
 	srv := newTestServer(t, &pop3test.Options{NoUIDL: true}, 3, "alice")
 	m, _ := newTestManager(t, Config{})
 	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
-	if !s.SyntheticIDs() {
+	if !mustView(t, s).SyntheticIDs {
 		t.Fatalf("SyntheticIDs() = false, want true")
 	}
 	msgs := mustMessages(t, s)
@@ -98,7 +98,7 @@ func TestLoginSyntheticIDs(t *testing.T) {
 	if err := s.Refresh(context.Background()); err != nil {
 		t.Fatalf("Refresh() = %v, want nil", err)
 	}
-	if got := s.Pending(); !slices.Equal(got, []string{msgs[0].UID}) {
+	if got := mustView(t, s).Pending; !slices.Equal(got, []string{msgs[0].UID}) {
 		t.Fatalf("Pending() after Refresh = %v, want %v", got, msgs[0].UID)
 	}
 	if n, err := m.Logout(context.Background(), s); n != 1 || err != nil {

@@ -107,7 +107,7 @@ func (m *Manager) now() time.Time { return m.cfg.Now() }
 func (m *Manager) Logout(ctx context.Context, s *Session) (deleted int, err error) {
 	commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), signOutTimeout)
 	defer cancel()
-	deleted, _, err = s.st.signOut(ctx, commitCtx, s.key, true)
+	deleted, _, err = s.st.signOut(ctx, commitCtx, signOutHow{key: s.key, keep: true})
 	return deleted, err
 }
 
@@ -143,11 +143,13 @@ func (m *Manager) Close(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, st := range m.store.all() {
 		wg.Go(func() {
-			_, kept, err := st.signOut(ctx, ctx, nil, false)
+			_, kept, err := st.signOut(ctx, ctx, signOutHow{})
 			switch {
 			case errors.Is(err, ErrNoSession):
 			case len(kept) > 0:
 				m.log.Error("session: deletions lost at shutdown", append(st.logAttrs(), "lost", len(kept), "error", err)...)
+			case errors.Is(err, ErrBusy):
+				m.log.Error("session: still busy when shutdown ran out of time; its pending deletions, if any, are lost", append(st.logAttrs(), "error", err)...)
 			case err != nil:
 				m.log.Warn("session: sign-out at shutdown failed", append(st.logAttrs(), "error", err)...)
 			}

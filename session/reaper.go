@@ -46,7 +46,7 @@ func (m *Manager) reap() {
 				// hold up the others.
 				wait, cancel := context.WithTimeout(ctx, reapLockWait)
 				defer cancel()
-				st.signOut(wait, ctx, nil, false)
+				st.signOut(wait, ctx, signOutHow{ifExpired: true})
 			}
 		case st.connIdle(now):
 			work = st.idleConn

@@ -52,7 +52,7 @@ func TestDeleteSurvivesDrop(t *testing.T) {
 			if err := s.Delete(context.Background(), uid); (err != nil) != tc.deleteFails {
 				t.Fatalf("Delete() = %v, want error %t", err, tc.deleteFails)
 			}
-			if got := s.Pending(); !slices.Equal(got, []string{uid}) {
+			if got := mustView(t, s).Pending; !slices.Equal(got, []string{uid}) {
 				t.Fatalf("Pending() = %v, want %s", got, uid)
 			}
 			if tc.between != nil {

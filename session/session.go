@@ -19,9 +19,10 @@ type Message struct {
 // when the connection was lost. Login and Manager.FromRequest return one
 // per request; don't keep it beyond the request. Its methods are safe for
 // concurrent use: the ones that talk to the server take turns on the one
-// connection, waiting for each other, and those that don't still wait for a
-// request in progress on the session. After sign-out or expiry they return
-// ErrNoSession.
+// connection, waiting for each other until their context ends (ErrBusy),
+// and View, which doesn't, still waits for a request in progress on the
+// session. After sign-out or expiry they return ErrNoSession (ErrClosed
+// when shutdown ended the session).
 type Session struct {
 	st  *state
 	key []byte
@@ -36,32 +37,6 @@ func (s *Session) Username() string { return s.st.username }
 // Upstream returns the server the session signed in to. It doesn't perform
 // I/O.
 func (s *Session) Upstream() Upstream { return s.st.up }
-
-// SyntheticIDs reports whether the server lacks UIDL, so that UIDs are
-// derived from each message's header block: the UI should say so. It
-// doesn't perform I/O.
-func (s *Session) SyntheticIDs() bool {
-	st := s.hold()
-	defer s.unlock()
-	return st.synthetic
-}
-
-// Capabilities returns what the server announced with CAPA after sign-in
-// on the current or last connection; nil if it has no CAPA. It doesn't
-// perform I/O; don't modify the result.
-func (s *Session) Capabilities() pop3.Capabilities {
-	st := s.hold()
-	defer s.unlock()
-	return st.caps
-}
-
-// Pending returns the UIDs pending deletion, in server order. It doesn't
-// perform I/O.
-func (s *Session) Pending() []string {
-	st := s.hold()
-	defer s.unlock()
-	return st.pendingInOrder()
-}
 
 // pendingInOrder lists the pending UIDs in server order. The caller holds
 // mu.

@@ -8,6 +8,17 @@ import (
 	"popgate/pop3"
 )
 
+// signOutHow says who signs a session out, and so what signOut may do.
+type signOutHow struct {
+	key       []byte // the cookie's key, if the caller has it
+	keep      bool   // keep the session when the commit fails (the user's sign-out)
+	ifExpired bool   // only if the session is still expired (the reaper)
+}
+
+// errNotExpired is signOut's answer to the reaper about a session that a
+// request renewed while the reaper waited for it.
+var errNotExpired = errors.New("session: no longer expired")
+
 // signOutTimeout bounds the commit of a user's sign-out, which runs
 // detached from the request: a browser that closes the tab or a proxy that
 // gives up must not cut it short (see Manager.Logout).
@@ -17,25 +28,31 @@ const signOutTimeout = time.Minute
 // live connection and sends QUIT, which commits the marks. It waits for the
 // session's turn until wait ends, then works under ctx.
 //
-// With key it may sign in again to commit; without (expiry by the reaper,
-// the takeover by a new sign-in, shutdown) it can only use the connection
-// that is still open, or the key a request left at shutdown. With keep (the
-// user's sign-out) a commit that fails leaves the session as it was,
-// pending deletions and all, so that the user can try again: err is then
-// not nil and the session goes on. Otherwise the session ends anyway, and
-// kept lists the UIDs whose deletion was not committed, for the caller to
-// carry over or log.
+// With how.key it may sign in again to commit; without (expiry by the
+// reaper, the takeover by a new sign-in, shutdown) it can only use the
+// connection that is still open, or the key a request left (leaveKey).
+// With how.keep (the user's sign-out) a commit that fails leaves the
+// session as it was, pending deletions and all, so that the user can try
+// again: err is then not nil and the session goes on. Otherwise the session
+// ends anyway, and kept lists the UIDs whose deletion was not committed,
+// for the caller to carry over or log. With how.ifExpired it does nothing
+// (errNotExpired) unless the session is still expired once its turn came.
 //
 // Once it ends, the session is out of the store and wiped. A session that
 // had ended already gives ErrNoSession.
-func (st *state) signOut(wait, ctx context.Context, key []byte, keep bool) (deleted int, kept []string, err error) {
+func (st *state) signOut(wait, ctx context.Context, how signOutHow) (deleted int, kept []string, err error) {
 	if err := st.mu.LockContext(wait); err != nil {
 		return 0, nil, err
 	}
 	defer st.mu.Unlock()
 	if st.ended {
+		st.left.Store(nil) // a key left after the end (expire's)
 		return 0, nil, ErrNoSession
 	}
+	if how.ifExpired && !st.expired(st.m.now()) {
+		return 0, nil, errNotExpired // a request came meanwhile
+	}
+	key := how.key
 	if key == nil {
 		key = st.leftKey()
 	}
@@ -58,7 +75,7 @@ func (st *state) signOut(wait, ctx context.Context, key []byte, keep bool) (dele
 	}
 	if err != nil {
 		attrs := append(st.logAttrs(), "deleted", deleted, "pending", len(st.pending), "error", err)
-		if keep {
+		if how.keep {
 			if st.m.closing.Load() {
 				st.leaveKey(key) // for Close to try once more
 			}

@@ -58,7 +58,7 @@ type state struct {
 	userWaiting  atomic.Int32  // user requests waiting for mu
 	userAt       atomic.Int64  // monoNow when a user request last let go of mu
 	armed        bool          // Login finished: snapshots may start the indexer
-	indexing     atomic.Bool   // the indexer goroutine runs; set under mu
+	indexing     atomic.Bool   // the indexer goroutine runs; set under mu (but see runIndexer)
 	idxNext      int           // the indexer looks for work below this position
 }
 
@@ -80,9 +80,10 @@ func (st *state) logAttrs() []any {
 // leaveKey keeps a request's cookie key with the session, for the
 // sign-out that ends it without one: Close, when the request was cut short
 // at shutdown, or the reaper, racing the sign-out that an expired
-// session's request started. Only then is the key kept server-side, for
-// the moments before the session ends (wipe forgets it); without it, a
-// session whose connection was lost could not commit its deletions.
+// session's request started. Only then is the key kept server-side, and
+// only until the session ends (wipe forgets it; a session busy with a
+// download ends after it); without it, a session whose connection was lost
+// could not commit its deletions.
 func (st *state) leaveKey(key []byte) { st.left.Store(&key) }
 
 // leftKey returns the key a request left, or nil.

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"time"
 
 	"popgate/pop3"
@@ -9,27 +10,33 @@ import (
 // View is what a page shows about a session besides its messages, read in
 // one turn on the session.
 type View struct {
-	// Pending are the UIDs pending deletion, in server order (see Pending).
+	// Pending are the UIDs pending deletion, in server order.
 	Pending []string
 	// SnapshotTime is when the current snapshot was taken.
 	SnapshotTime time.Time
-	// SyntheticIDs reports that the server lacks UIDL (see SyntheticIDs).
+	// SyntheticIDs reports that the server lacks UIDL, so that UIDs are
+	// derived from each message's header block: the UI should say so.
 	SyntheticIDs bool
-	// Capabilities are the server's CAPA reply (see Capabilities); don't
-	// modify them.
+	// Capabilities are what the server announced with CAPA after sign-in
+	// on the current or last connection, nil without CAPA; don't modify
+	// them.
 	Capabilities pop3.Capabilities
 }
 
-// View returns Pending, SnapshotTime, SyntheticIDs and Capabilities
-// together, taking the session's lock once instead of four times: a page
-// that needs them all then never waits for the background indexer more
-// than once. It doesn't perform I/O and is safe for concurrent use.
-func (s *Session) View() View {
-	st := s.hold()
+// View returns what a page shows about the session besides its messages:
+// Pending, SnapshotTime, SyntheticIDs and Capabilities, in one turn on the
+// session, so that a page never waits for the background indexer more
+// than once. It waits for a request in progress only until ctx ends
+// (ErrBusy). It doesn't perform I/O.
+func (s *Session) View(ctx context.Context) (View, error) {
+	st, err := s.lock(ctx)
+	if err != nil {
+		return View{}, err
+	}
 	defer s.unlock()
 	v := View{SnapshotTime: st.snapTime, SyntheticIDs: st.synthetic, Capabilities: st.caps}
 	if len(st.pending) > 0 {
 		v.Pending = st.pendingInOrder()
 	}
-	return v
+	return v, nil
 }

@@ -32,8 +32,12 @@ func (s *Server) handleInbox(w http.ResponseWriter, r *http.Request) {
 	// Everything else the page needs from the session is read before the
 	// envelopes: the first Envelopes lets the header indexer begin, and
 	// the page must not wait for its batches afterwards.
-	view := sess.View()
-	reads := s.readView(r, sess, msgs)
+	view, err := sess.View(ctx)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	reads := s.readView(r, sess, msgs, view.Pending)
 
 	// Newest first: the server lists oldest first.
 	start := len(msgs) - (page-1)*pageSize

@@ -16,6 +16,10 @@ import (
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	sess := sessionFrom(r)
 	deleted, err := s.sessions.Logout(r.Context(), sess)
+	if session.KindOf(err) == session.KindSessionBusy {
+		s.renderError(w, r, err) // nothing was tried: another request holds the session
+		return
+	}
 	if err != nil && !errors.Is(err, session.ErrNoSession) {
 		ue := classify(err)
 		s.log.WarnContext(r.Context(), "sign-out could not commit deletions; the session keeps them", "error", err)

@@ -48,11 +48,12 @@ func sameList(a, b []session.Message) bool {
 	return len(a) == 0 || &a[0] == &b[0]
 }
 
-// readView returns the read marks for msgs, the session's current list,
+// readView returns the read marks for msgs, the session's current list
+// (pending the UIDs pending deletion),
 // building them once per list: it first forgets the marks of messages no
 // longer on the server (pending deletions stay, since Undo brings them
 // back read).
-func (s *Server) readView(r *http.Request, sess *session.Session, msgs []session.Message) *readView {
+func (s *Server) readView(r *http.Request, sess *session.Session, msgs []session.Message, pending []string) *readView {
 	now := time.Now().UnixNano()
 	v := &s.readViews
 	if e, ok := v.m.Load(sess.ID()); ok && sameList(e.(*readView).msgs, msgs) {
@@ -62,7 +63,7 @@ func (s *Server) readView(r *http.Request, sess *session.Session, msgs []session
 
 	e := &readView{msgs: msgs}
 	e.used.Store(now)
-	read, ok := s.readSet(r, sess, msgs)
+	read, ok := s.readSet(r, sess, msgs, pending)
 	if ok {
 		e.ok = true
 		e.read = make(map[string]bool, min(len(read), len(msgs)))

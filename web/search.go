@@ -40,8 +40,8 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	var reads *readView
 	if msgs, err := sess.Messages(r.Context()); err != nil {
 		s.log.DebugContext(r.Context(), "search: no connection", "error", err)
-	} else {
-		reads = s.readView(r, sess, msgs)
+	} else if view, err := sess.View(r.Context()); err == nil {
+		reads = s.readView(r, sess, msgs, view.Pending)
 	}
 	onPage := func(n int) session.SearchQuery {
 		q.Offset, q.Limit = (n-1)*pageSize, pageSize

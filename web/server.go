@@ -178,11 +178,12 @@ const (
 	// attachment or message source streams, so a large one can finish;
 	// it is also the download's deadline.
 	downloadWriteTimeout = 30 * time.Minute
-	// requestTimeout is every other request's deadline, sign-in included:
-	// that of the binary's HTTP write timeout, after which no answer could
-	// be written anyway. A request waiting for its session's turn behind a
-	// download gives up then with a page that says so.
-	requestTimeout = 2 * time.Minute
+	// requestTimeout is every other request's deadline, sign-in included.
+	// It is well inside the binary's HTTP write timeout (2 minutes), which
+	// runs from the end of the request's headers: a request that waited
+	// out its deadline behind a download must still be able to write the
+	// page that says so.
+	requestTimeout = 90 * time.Second
 )
 
 // withDeadline gives each request a deadline of its own, so that nothing

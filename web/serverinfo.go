@@ -22,13 +22,18 @@ func (s *Server) handleServerInfo(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	view, err := sess.View(r.Context())
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	up := sess.Upstream()
-	p := serverPage(sess.Capabilities())
+	p := serverPage(view.Capabilities)
 	p.Connection = connectionWords(up.Options.Security)
 	p.Meta = s.meta(r, "Mail server")
 	p.Label = up.Label
 	p.Address = up.Addr
-	p.SyntheticIDs = sess.SyntheticIDs()
+	p.SyntheticIDs = view.SyntheticIDs
 	s.render(w, r, http.StatusOK, templates.ServerView(p))
 }
 

@@ -28,16 +28,16 @@ func (s *Server) markRead(r *http.Request, sess *session.Session, uid string) {
 }
 
 // readSet returns the UIDs the user opened, forgetting first those no
-// longer on the server: all is the snapshot, pending deletions included
-// (an Undo brings them back, read). On a store error every message shows
+// longer on the server: all is the snapshot without, and pending the
+// pending deletions (an Undo brings them back, read). On a store error every message shows
 // as read, which is the quieter mistake.
-func (s *Server) readSet(r *http.Request, sess *session.Session, all []session.Message) (read map[string]bool, ok bool) {
+func (s *Server) readSet(r *http.Request, sess *session.Session, all []session.Message, pending []string) (read map[string]bool, ok bool) {
 	acct := account(sess)
-	keep := make([]string, 0, len(all)+len(sess.Pending()))
+	keep := make([]string, 0, len(all)+len(pending))
 	for _, m := range all {
 		keep = append(keep, m.UID)
 	}
-	keep = append(keep, sess.Pending()...)
+	keep = append(keep, pending...)
 	if err := s.reads.Prune(acct, keep); err != nil {
 		s.log.WarnContext(r.Context(), "read state: prune failed", "error", err)
 	}

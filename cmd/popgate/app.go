@@ -21,7 +21,9 @@ import (
 	"popgate/web"
 )
 
-// HTTP server timeouts. Downloads lift the write timeout for themselves.
+// HTTP server timeouts. Downloads lift the write timeout for themselves;
+// web gives other requests a deadline well inside writeTimeout, so that
+// the page saying a request gave up can still be written.
 const (
 	readHeaderTimeout = 10 * time.Second
 	readTimeout       = 30 * time.Second
