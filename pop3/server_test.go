@@ -320,7 +320,13 @@ func TestServerFaults(t *testing.T) {
 		srv := pop3test.NewServer(t, &pop3test.Options{IdleTimeout: 50 * time.Millisecond})
 		srv.AddMailbox("alice", "pw")
 		c := mustLogin(t, ctx, srv.Addr(), plainOptions(), "alice", "pw")
-		time.Sleep(200 * time.Millisecond)
+		// The server's timeout is the event: it has said goodbye and closed
+		// the connection once it no longer counts it.
+		for deadline := time.Now().Add(5 * time.Second); srv.ActiveConns() != 0; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the server still holds the idle connection after 5s")
+			}
+		}
 		// The server's farewell "-ERR Disconnected for inactivity." reads as
 		// the reply to NOOP; the next command finds the connection closed.
 		err := c.Noop(ctx)

@@ -342,6 +342,20 @@ func (b *browserTab) frames() ([]browserFrame, error) {
 	return out, nil
 }
 
+// requestsTo returns the URLs of the requests that frame made or tried to
+// make to host (host:port), refused ones included.
+func (b *browserTab) requestsTo(frame cdp.FrameID, host string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, r := range b.requests {
+		if u, err := url.Parse(r.URL); err == nil && r.Frame == frame && u.Host == host {
+			out = append(out, r.URL)
+		}
+	}
+	return out
+}
+
 // response returns the last response recorded for u, or nil.
 func (b *browserTab) response(u string) *network.Response {
 	b.mu.Lock()

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 
 	"popgate/cmd/popgate/demo"
@@ -148,9 +149,14 @@ func runJourney(t *testing.T, v browserView) {
 	j.expect(strings.HasPrefix(s.Heading, "The Weekly Sprout: seed swap"), "message heading = %q", s.Heading)
 	j.expect(s.Frame, "no message frame on an HTML message")
 	j.expect(strings.Contains(s.Main, "Remote images are blocked."), "no notice that remote images are blocked in %q", shorten(s.Main, 500))
-	time.Sleep(200 * time.Millisecond) // a blocked image would have been asked for by now
+	// Once the frame's document has loaded, every image it holds has been
+	// asked for: none may have been, of the server or by the browser.
+	frame := j.frameLoaded(base + "message/" + uids[journeyNewsletter] + "/body")
 	if hits := images.take(); len(hits) != 0 {
 		t.Errorf("remote images requested before the reader allowed them: %q", hits)
+	}
+	if reqs := tab.requestsTo(frame, images.host()); len(reqs) != 0 {
+		t.Errorf("the message frame tried remote images before the reader allowed them: %q", reqs)
 	}
 	j.shot("message")
 
@@ -360,6 +366,37 @@ func (j *journey) expect(ok bool, format string, args ...any) {
 	}
 }
 
+// frameLoaded waits until the message frame shows the document at u and
+// that document has loaded (readyState "complete", which comes only once
+// every image it holds has been fetched or refused), and returns the
+// frame.
+func (j *journey) frameLoaded(u string) cdp.FrameID {
+	j.t.Helper()
+	deadline := time.Now().Add(browserTimeout)
+	for {
+		frames, err := j.tab.frames()
+		if err != nil {
+			j.t.Fatal(err)
+		}
+		var state string
+		if len(frames) == 2 && frames[1].URL == u {
+			if err := j.tab.evalIn(frames[1].ID, `document.readyState`, &state); err != nil {
+				j.t.Fatal(err)
+			}
+			if state == "complete" {
+				if err := j.tab.settle(); err != nil { // the frame's network events recorded
+					j.t.Fatal(err)
+				}
+				return frames[1].ID
+			}
+		}
+		if time.Now().After(deadline) {
+			j.t.Fatalf("the message frame did not load %s: frames %+v, readyState %q", u, frames, state)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // frameImagesShown counts the pictures in the message frame that loaded
 // and have a size (the tracking pixel excluded).
 func (j *journey) frameImagesShown() int {
@@ -403,27 +440,31 @@ func newJourneyImages(tb testing.TB) *journeyImages {
 	frost := pic(600, 200, color.RGBA{170, 200, 230, 255})
 	salad := pic(536, 300, color.RGBA{110, 170, 80, 255})
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/script-probe":
+		switch r.URL.Path {
+		case "/script-probe":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, `<!DOCTYPE html><title>no script</title><script>document.title = "script ran"</script>`)
 			return
+		case "/favicon.ico": // the script probe's, whenever the browser gets to it
+			http.NotFound(w, r)
+			return
+		}
+		// Recorded before the answer: by the time the browser has an
+		// image, its request is on record.
+		s.mu.Lock()
+		s.hits = append(s.hits, r.URL.Path)
+		s.mu.Unlock()
+		switch {
 		case strings.HasSuffix(r.URL.Path, "frost.jpg"):
 			w.Header().Set("Content-Type", "image/png")
 			w.Write(frost)
 		case strings.HasSuffix(r.URL.Path, "salad.jpg"):
 			w.Header().Set("Content-Type", "image/png")
 			w.Write(salad)
-		case r.URL.Path == "/favicon.ico": // the script probe's, whenever the browser gets to it
-			http.NotFound(w, r)
-			return
 		default:
 			w.Header().Set("Content-Type", "image/gif")
 			w.Write(browserGIF)
 		}
-		s.mu.Lock()
-		s.hits = append(s.hits, r.URL.Path)
-		s.mu.Unlock()
 	}))
 	tb.Cleanup(s.Close)
 	return s

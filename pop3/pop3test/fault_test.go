@@ -161,6 +161,27 @@ func TestFaultStallDelay(t *testing.T) {
 	}
 }
 
+// TestFaultStallRelease: a stall with Release holds the command until the
+// test closes Release, and then executes it: another session's expunge
+// committed meanwhile shows in the reply.
+func TestFaultStallRelease(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, &pop3test.Options{NoLock: true})
+	a := mustLogin(t, s)
+	release := make(chan struct{})
+	s.AddFault(pop3test.Fault{Command: "RETR", Action: pop3test.FaultStall, Release: release})
+	a.send("RETR 1")
+	waitFor(t, "the stall to fire", func() bool { return s.PendingFaults() == 0 })
+	b := mustLogin(t, s)
+	b.expect("DELE 1", "+OK Marked to be deleted.\r\n")
+	b.expect("QUIT", "+OK Logging out, messages deleted.\r\n")
+	close(release)
+	if got := a.readReply(true); got != "-ERR Message 1 expunged.\r\n" {
+		t.Errorf("RETR 1 held across another session's expunge = %q, want -ERR Message 1 expunged.", got)
+	}
+	a.expect("STAT", "+OK 3 125\r\n")
+}
+
 func TestFaultStallForever(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t, nil)

@@ -119,10 +119,11 @@ const (
 	// body, or half of the status line for a single-line reply, and then
 	// closes the connection.
 	FaultDropMidResponse
-	// FaultStall does not answer. With Fault.Delay zero the connection stays
-	// silent, reading and discarding input, until the client or the server
-	// closes it; with a positive Delay the command is executed normally once
-	// Delay has passed.
+	// FaultStall does not answer. With Fault.Delay zero and no
+	// Fault.Release the connection stays silent, reading and discarding
+	// input, until the client or the server closes it; otherwise the command
+	// is executed normally once Delay has passed or Release is closed,
+	// whichever comes first.
 	FaultStall
 	// FaultGarbage sends Fault.Data ("HELLO THERE" if empty) as a line
 	// instead of the reply, without executing the command. Data may also be a
@@ -162,8 +163,12 @@ type Fault struct {
 	// Data is the line sent by FaultGarbage or the text of FaultTempError.
 	Data string
 	// Delay is how long FaultStall holds the reply back; zero means until the
-	// connection is closed.
+	// connection is closed, or until Release is closed if it is not nil.
 	Delay time.Duration
+	// Release, if not nil, ends a FaultStall when the test closes it, so
+	// that a client can be held at a chosen command for exactly as long as
+	// the test needs, with no Delay to guess.
+	Release <-chan struct{}
 }
 
 // matches reports whether the fault applies to a command keyword, or to a new

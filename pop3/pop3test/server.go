@@ -192,7 +192,7 @@ func (s *Server) acceptLoop(l net.Listener, implicit bool) error {
 				errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
 				errors.Is(err, syscall.ECONNABORTED) {
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				if !s.sleep(backoff) {
+				if !s.stall(backoff, nil) {
 					return ErrClosed
 				}
 				continue
@@ -256,12 +256,19 @@ func (s *Server) isClosed() bool {
 	return s.closed
 }
 
-// sleep waits for d and reports false if the server was closed meanwhile.
-func (s *Server) sleep(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
+// stall waits until d has passed (if positive) or release is closed (if
+// not nil), and reports false if the server was closed meanwhile.
+func (s *Server) stall(d time.Duration, release <-chan struct{}) bool {
+	var timeout <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
 	select {
-	case <-t.C:
+	case <-timeout:
+		return true
+	case <-release:
 		return true
 	case <-s.quit:
 		return false

@@ -132,11 +132,11 @@ func (c *session) greet() bool {
 		case FaultDrop:
 			return false
 		case FaultStall:
-			if f.Delay <= 0 {
+			if f.Delay <= 0 && f.Release == nil {
 				c.drain()
 				return false
 			}
-			if !c.s.sleep(f.Delay) {
+			if !c.s.stall(f.Delay, f.Release) {
 				return false
 			}
 		case FaultGarbage:
@@ -231,13 +231,13 @@ func (c *session) command(line string) (action, bool) {
 	case FaultDrop:
 		return actNone, false
 	case FaultStall:
-		if f.Delay <= 0 {
+		if f.Delay <= 0 && f.Release == nil {
 			if c.flush() == nil {
 				c.drain()
 			}
 			return actNone, false
 		}
-		if c.flush() != nil || !c.s.sleep(f.Delay) {
+		if c.flush() != nil || !c.s.stall(f.Delay, f.Release) {
 			return actNone, false
 		}
 	case FaultGarbage:
