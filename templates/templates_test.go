@@ -516,6 +516,19 @@ func TestErrorView(t *testing.T) {
 		{"no retry", ErrorPage{Status: 409, Title: "Mailbox in use", Message: "Close your other mail program and try again."}, "Mailbox in use", false},
 		{"xss", ErrorPage{Status: 400, Title: xss, Message: xss, RetryHref: "javascript:alert(1)"}, xss, true},
 	}
+	t.Run("sign out again", func(t *testing.T) {
+		page := ErrorPage{Meta: Meta{Title: "Not signed out yet", Base: "/mail/", User: "ann"}, Status: 503,
+			Title: "Not signed out yet", Message: "Sign out again in a minute.", RetryHref: "/mail/", SignOutAgain: true}
+		doc, html := mustRender(t, ErrorView(page))
+		checkPage(t, doc, html, "/mail/")
+		form := doc.Find(`main form:has([data-testid="signout-again"])`)
+		if action, _ := form.Attr("action"); action != "/mail/logout" || !strings.EqualFold(form.AttrOr("method", ""), "post") {
+			t.Errorf("sign out again form = action %q method %q, want a POST to /mail/logout", action, form.AttrOr("method", ""))
+		}
+		if doc.Find(`[data-testid="retry"]`).Length() != 0 {
+			t.Errorf("a Try again link beside Sign out again")
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.page.Meta = Meta{Title: tc.page.Title, Base: "/mail/", User: "ann"}
@@ -588,5 +601,23 @@ func mustWrite(tb testing.TB, name string, data []byte) {
 	}
 	if err := os.WriteFile(name, data, 0o644); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// TestLoginFieldsInvalid: the fields are marked invalid only when the
+// error is about them; a server that is down is not the user's typing.
+func TestLoginFieldsInvalid(t *testing.T) {
+	for _, invalid := range []bool{false, true} {
+		doc, _ := mustRender(t, LoginView(LoginPage{Meta: Meta{Base: "/"}, Error: "Some error.", FieldsInvalid: invalid}))
+		want := 0
+		if invalid {
+			want = 2
+		}
+		if got := doc.Find(`input[aria-invalid="true"]`).Length(); got != want {
+			t.Errorf("FieldsInvalid %v: %d fields marked invalid, want %d", invalid, got, want)
+		}
+		if got := doc.Find(`input[aria-describedby="login-error"]`).Length(); got != 2 {
+			t.Errorf("FieldsInvalid %v: %d fields point to the error, want 2", invalid, got)
+		}
 	}
 }

@@ -59,6 +59,9 @@ type LoginPage struct {
 	Next string
 	// Error is shown above the form, e.g. "Wrong user name or password".
 	Error string
+	// FieldsInvalid marks the user name and password fields as what Error
+	// is about (a wrong password, not a server that is down).
+	FieldsInvalid bool
 	// Demo shows the hint that the demo mailbox accepts demo / demo.
 	Demo bool
 }
@@ -265,4 +268,8 @@ type ErrorPage struct {
 	Title, Message string
 	// RetryHref shows a "Try again" link; "" hides it.
 	RetryHref string
+	// SignOutAgain shows a "Sign out again" button, which posts the
+	// sign-out once more, in place of the "Try again" link: for a
+	// sign-out that could not finish.
+	SignOutAgain bool
 }

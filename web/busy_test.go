@@ -53,4 +53,15 @@ func TestBusySession(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "busy with another of your requests") {
 		t.Errorf("inbox while a download holds the session = %d, want 503 saying the mailbox is busy:\n%s", rec.Code, rec.Body.String())
 	}
+
+	// Opening a message meets the same wait; Try again opens it again.
+	req = httptest.NewRequestWithContext(ctx, "GET", ts.URL+"/message/"+uid, nil)
+	for _, ck := range c.Jar.Cookies(u) {
+		req.AddCookie(ck)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if want := `href="/message/` + uid + `" data-testid="retry"`; rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("message while a download holds the session = %d, want 503 with %s:\n%s", rec.Code, want, rec.Body.String())
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"popgate/session"
@@ -131,10 +132,21 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		Message: ue.message,
 	}
 	if ue.status >= 500 || ue.status == http.StatusTooManyRequests {
-		page.RetryHref = s.url("")
+		page.RetryHref = s.retryHref(r)
 	}
 	setRetryAfter(w, ue)
 	s.render(w, r, ue.status, templates.ErrorView(page))
+}
+
+// retryHref is where "Try again" leads: the same page for a GET of one of
+// ours, the inbox after a POST (whose form the browser would have to send
+// again).
+func (s *Server) retryHref(r *http.Request) string {
+	p := r.URL.Path
+	if r.Method == http.MethodGet && strings.HasPrefix(p, s.base) && !strings.HasPrefix(p, "//") && !strings.Contains(p, "\\") {
+		return r.URL.RequestURI()
+	}
+	return s.url("")
 }
 
 // setRetryAfter sends ue's Retry-After, in whole seconds, if it has one.

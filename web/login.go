@@ -49,7 +49,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.url(""), http.StatusSeeOther)
 		return
 	}
-	s.renderLogin(w, r, http.StatusOK, loginForm{Next: r.URL.Query().Get("next")}, "")
+	s.renderLogin(w, r, http.StatusOK, loginForm{Next: r.URL.Query().Get("next")}, "", false)
 }
 
 // loginFlash is the notice of the sign-in page a redirect asked for in
@@ -65,22 +65,22 @@ func loginFlash(q url.Values) string {
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	form, err := newLoginForm(r)
 	if err != nil {
-		s.renderLogin(w, r, http.StatusBadRequest, form, "The form could not be read; try again.")
+		s.renderLogin(w, r, http.StatusBadRequest, form, "The form could not be read; try again.", false)
 		return
 	}
 	up, ok := s.upstream(form.Server)
 	switch {
 	case !ok:
-		s.renderLogin(w, r, http.StatusBadRequest, form, "Choose one of the servers offered.")
+		s.renderLogin(w, r, http.StatusBadRequest, form, "Choose one of the servers offered.", false)
 		return
 	case form.Username == "" || form.Password == "":
-		s.renderLogin(w, r, http.StatusBadRequest, form, "Enter your user name and password.")
+		s.renderLogin(w, r, http.StatusBadRequest, form, "Enter your user name and password.", true)
 		return
 	}
 	if s.limiter.exceeded(w, r, s.clientIP(r).String(), up.ID, form.Username) {
 		s.log.WarnContext(r.Context(), "sign-in rate limited", "server", up.Label, "client_ip", s.clientIP(r).String())
 		s.metrics.signIn("rate_limited")
-		s.renderLogin(w, r, http.StatusTooManyRequests, form, "Too many sign-in attempts. Wait a few minutes, then try again.")
+		s.renderLogin(w, r, http.StatusTooManyRequests, form, "Too many sign-in attempts. Wait a few minutes, then try again.", false)
 		return
 	}
 	sess, err := s.sessions.Login(r.Context(), up, form.Username, form.Password)
@@ -89,7 +89,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.metrics.signIn(signInOutcome(ue.status))
 		s.log.InfoContext(r.Context(), "sign-in failed", "server", up.Label, "status", ue.status, "error", err)
 		setRetryAfter(w, ue)
-		s.renderLogin(w, r, ue.status, form, ue.message)
+		s.renderLogin(w, r, ue.status, form, ue.message, session.KindOf(err) == session.KindWrongPassword)
 		return
 	}
 	if err := s.sessions.SetCookie(w, sess, s.isHTTPS(r)); err != nil {
@@ -117,7 +117,10 @@ func (s *Server) localTarget(next string) string {
 	return next
 }
 
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, form loginForm, msg string) {
+// renderLogin shows the sign-in form with msg, if any, above it;
+// fieldsInvalid marks the user name and password as what was wrong, which
+// a server that is down or restarting is not.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, form loginForm, msg string, fieldsInvalid bool) {
 	next := ""
 	if form.Next != "" && s.localTarget(form.Next) == form.Next {
 		next = form.Next
@@ -128,6 +131,8 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		Username: form.Username,
 		Error:    msg,
 		Demo:     s.demo,
+
+		FieldsInvalid: fieldsInvalid,
 	}
 	page.Meta.Flash = loginFlash(r.URL.Query())
 	page.AnyServer = s.anyServer != nil

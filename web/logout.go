@@ -16,22 +16,8 @@ import (
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	sess := sessionFrom(r)
 	deleted, err := s.sessions.Logout(r.Context(), sess)
-	if session.KindOf(err) == session.KindSessionBusy {
-		s.renderError(w, r, err) // nothing was tried: another request holds the session
-		return
-	}
 	if err != nil && !errors.Is(err, session.ErrNoSession) {
-		ue := classify(err)
-		s.log.WarnContext(r.Context(), "sign-out could not commit deletions; the session keeps them", "error", err)
-		page := templates.ErrorPage{
-			Meta:   s.meta(r, "Not signed out yet"),
-			Status: ue.status,
-			Title:  "Not signed out yet",
-			Message: "Your deletions could not be saved on the mail server, so you are still signed in and nothing you deleted is lost. " +
-				ue.message + " Then sign out again.",
-			RetryHref: s.url(""),
-		}
-		s.render(w, r, ue.status, templates.ErrorView(page))
+		s.renderNotSignedOut(w, r, err)
 		return
 	}
 	s.readViews.forget(sess)
@@ -44,4 +30,27 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	s.sessions.ClearCookie(w, s.isHTTPS(r))
 	page := templates.LogoutPage{Meta: templates.Meta{Title: "Signed out", Base: s.base}, Deleted: deleted}
 	s.render(w, r, http.StatusOK, templates.LogoutView(page))
+}
+
+// renderNotSignedOut answers a sign-out that could not finish: the user is
+// still signed in with every deletion kept, and can sign out again from
+// the page.
+func (s *Server) renderNotSignedOut(w http.ResponseWriter, r *http.Request, err error) {
+	status := classify(err).status
+	msg := "popgate could not finish signing you out: the mail server did not confirm your deletions. " +
+		"You are still signed in, and nothing you deleted is lost. Sign out again in a minute."
+	if session.KindOf(err) == session.KindSessionBusy {
+		// Nothing was tried: another request holds the session.
+		msg = "popgate could not sign you out yet: your mailbox is busy with another of your requests, such as a download in another tab. " +
+			"You are still signed in, and nothing you deleted is lost. Sign out again when it has finished."
+	}
+	s.log.WarnContext(r.Context(), "sign-out did not finish; the session keeps its deletions", "status", status, "error", err)
+	page := templates.ErrorPage{
+		Meta:         s.meta(r, "Not signed out yet"),
+		Status:       status,
+		Title:        "Not signed out yet",
+		Message:      msg,
+		SignOutAgain: true,
+	}
+	s.render(w, r, status, templates.ErrorView(page))
 }

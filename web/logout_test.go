@@ -83,8 +83,9 @@ func TestLogoutFailureKeepsSignedIn(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	body := string(b)
-	if resp.StatusCode < 500 || !strings.Contains(body, "still signed in") || !strings.Contains(body, "nothing you deleted is lost") {
-		t.Errorf("failed sign-out answered %d, want a 5xx page saying the user is still signed in with nothing lost:\n%s", resp.StatusCode, body)
+	if resp.StatusCode < 500 || !strings.Contains(body, "still signed in") || !strings.Contains(body, "nothing you deleted is lost") ||
+		!strings.Contains(body, `data-testid="signout-again"`) {
+		t.Errorf("failed sign-out answered %d, want a 5xx page saying the user is still signed in with nothing lost, and a Sign out again button:\n%s", resp.StatusCode, body)
 	}
 	if srv.PendingFaults() != 0 {
 		t.Fatal("the QUIT fault did not fire")
