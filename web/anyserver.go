@@ -15,7 +15,9 @@ type AnyServer struct {
 	// pool.
 	RootCAs *x509.CertPool
 	// Allowed are private, loopback, link-local or CGNAT networks that may
-	// be reached all the same. Every other such address is refused.
+	// be reached all the same. Every other such address is refused, and
+	// so is an IPv6 address carrying such an IPv4 address (see
+	// session.GuardedDialer).
 	Allowed []netip.Prefix
 }
 
