@@ -16,6 +16,13 @@ type Upstream struct {
 	Label   string       // shown to users
 	Addr    string       // host:port
 	Options pop3.Options // Security (TLS by default), TLSConfig, DialContext, Timeout
+	// UserNamed marks a server a user typed at sign-in rather than one
+	// the admin listed. Its dial phase (connection, TLS, greeting, CAPA,
+	// STLS) is bounded by UserNamedDialTimeout, and every failure of that
+	// phase is KindUnreachable, which does not tell a refused port from a
+	// silent one, a forbidden address or a server that does not speak
+	// POP3 over TLS: sign-in must not map the networks popgate can see.
+	UserNamed bool
 }
 
 // Defaults for the zero Config fields.

@@ -63,6 +63,10 @@ const (
 	// KindSessionBusy: another request of the same session (a download in
 	// another tab) held it until this one gave up waiting (ErrBusy).
 	KindSessionBusy
+	// KindUnreachable: a server the user named (Upstream.UserNamed) could
+	// not be reached, was in a network popgate may not reach, or did not
+	// answer as a POP3 server over TLS; which of these is not told.
+	KindUnreachable
 )
 
 var kindNames = [...]string{
@@ -81,6 +85,7 @@ var kindNames = [...]string{
 	KindForbiddenServer:    "forbidden server",
 	KindTooLarge:           "too large",
 	KindSessionBusy:        "session busy",
+	KindUnreachable:        "unreachable",
 }
 
 // String names k for logs. It doesn't perform I/O.

@@ -47,6 +47,7 @@ func TestKindOf(t *testing.T) {
 		{x509.UnknownAuthorityError{}, KindCertificate},
 		{pop3.ErrNoSTLS, KindNoTLS},
 		{pop3.ErrInsecure, KindNoTLS},
+		{&kindError{KindUnreachable, x509.UnknownAuthorityError{}}, KindUnreachable},
 	} {
 		if got := KindOf(tc.err); got != tc.want {
 			t.Errorf("KindOf(%v) = %v, want %v", tc.err, got, tc.want)
@@ -109,6 +110,30 @@ func TestLoginKinds(t *testing.T) {
 		_, err := m.Login(ctx, testUpstream("127.0.0.1:1"), "alice", testPassword)
 		if got := KindOf(err); got != KindServerDown {
 			t.Errorf("KindOf(Login(closed port)) = %v (%v), want %v", got, err, KindServerDown)
+		}
+	})
+	t.Run("user-named server", func(t *testing.T) {
+		srv := newTestServer(t, &pop3test.Options{NoSTLS: true}, 1, "alice")
+		for _, tc := range []struct {
+			name string
+			up   Upstream
+		}{
+			{"closed port", testUpstream("127.0.0.1:1")},
+			{"forbidden address", Upstream{Addr: srv.Addr(), Options: pop3.Options{DialContext: GuardedDialer(nil)}}},
+			{"no STLS", Upstream{Addr: srv.Addr(), Options: pop3.Options{Security: pop3.SecurityStartTLS}}},
+		} {
+			m, _ := newTestManager(t, Config{})
+			tc.up.UserNamed = true
+			_, err := m.Login(ctx, tc.up, "alice", testPassword)
+			if got := KindOf(err); got != KindUnreachable {
+				t.Errorf("KindOf(Login(user-named, %s)) = %v (%v), want %v", tc.name, got, err, KindUnreachable)
+			}
+		}
+		m, _ := newTestManager(t, Config{})
+		up := testUpstream(srv.Addr())
+		up.UserNamed = true
+		if _, err := m.Login(ctx, up, "alice", "wrong"); KindOf(err) != KindWrongPassword {
+			t.Errorf("KindOf(Login(user-named, wrong password)) = %v (%v), want %v", KindOf(err), err, KindWrongPassword)
 		}
 	})
 	t.Run("shutting down", func(t *testing.T) {

@@ -194,15 +194,31 @@ const (
 	inUseMaxWait   = 2 * time.Second
 )
 
-// dialLogin connects and signs in; on failure nothing stays open.
+// dialLogin connects and signs in; on failure nothing stays open. For a
+// server a user named, the dial phase has UserNamedDialTimeout and its
+// failures are KindUnreachable.
 func dialLogin(ctx context.Context, up Upstream, username, password string) (*pop3.Client, error) {
-	c, err := pop3.Dial(ctx, up.Addr, &up.Options)
+	c, err := dialUpstream(ctx, up)
 	if err != nil {
 		return nil, err
 	}
 	if err := c.Login(ctx, username, password); err != nil {
 		c.Close()
 		return nil, signInError(err)
+	}
+	return c, nil
+}
+
+// dialUpstream is dialLogin's dial phase.
+func dialUpstream(ctx context.Context, up Upstream) (*pop3.Client, error) {
+	if !up.UserNamed {
+		return pop3.Dial(ctx, up.Addr, &up.Options)
+	}
+	dctx, cancel := context.WithTimeout(ctx, UserNamedDialTimeout)
+	defer cancel()
+	c, err := pop3.Dial(dctx, up.Addr, &up.Options)
+	if err != nil {
+		return nil, &kindError{KindUnreachable, err}
 	}
 	return c, nil
 }

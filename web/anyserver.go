@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"crypto/x509"
 	"net/netip"
 	"strings"
+	"time"
 
 	"popgate/pop3"
 	"popgate/session"
@@ -38,6 +40,25 @@ func (s *Server) freeUpstream(typed string) (session.Upstream, bool) {
 	}
 	up.Options.TLSConfig.RootCAs = s.anyServer.RootCAs
 	up.Options.DialContext = session.GuardedDialer(s.anyServer.Allowed)
+	up.UserNamed = true
 	up.Options.Observe = s.metrics.ObservePOP3
 	return up, true
+}
+
+// padUnreachable holds the answer to a sign-in that failed to reach a
+// server the user named until UserNamedDialTimeout after start, or until
+// the request ends: a refused port answers as late as a silent one. The
+// caller holds no session lock.
+func (s *Server) padUnreachable(ctx context.Context, start time.Time) {
+	s.waitUntil(ctx, start.Add(session.UserNamedDialTimeout))
+}
+
+// sleepUntil returns at t, or sooner when ctx ends.
+func sleepUntil(ctx context.Context, t time.Time) {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
 }

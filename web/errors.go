@@ -39,6 +39,7 @@ var (
 	errCertificate     = newUserError(http.StatusBadGateway, "Mail server not trusted", "The mail server's certificate could not be verified, so popgate did not send your password. Tell the administrator.")
 	errNoTLS           = newUserError(http.StatusBadGateway, "No secure connection", "The mail server does not offer a secure connection, so popgate did not send your password. Tell the administrator.")
 	errForbiddenServer = newUserError(http.StatusForbidden, "Server not allowed", "popgate may not connect to that server. Check its name, or ask the administrator.")
+	errUnreachable     = newUserError(http.StatusBadGateway, "Server not reached", "popgate could not reach that server, or it did not answer as a POP3 server over TLS. Check its name.")
 	errServerRefused   = newUserError(http.StatusBadGateway, "Mail server refused", "The mail server refused the request. Try again later; if it keeps happening, tell the administrator.")
 	errSignedOut       = newUserError(http.StatusUnauthorized, "Signed out", "You are signed out. Sign in again to continue.")
 	errTooManySessions = newUserError(http.StatusServiceUnavailable, "Too busy", "popgate is serving as many mailboxes as it can right now; try again in a few minutes.")
@@ -96,6 +97,8 @@ func classify(err error) *userError {
 		return errTooLarge
 	case session.KindSessionBusy:
 		return errSessionBusy
+	case session.KindUnreachable:
+		return errUnreachable
 	}
 	return errInternal
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"popgate/session"
 	"popgate/templates"
@@ -83,8 +84,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusTooManyRequests, form, "Too many sign-in attempts. Wait a few minutes, then try again.", false)
 		return
 	}
+	start := time.Now()
 	sess, err := s.sessions.Login(r.Context(), up, form.Username, form.Password)
 	if err != nil {
+		if session.KindOf(err) == session.KindUnreachable {
+			s.padUnreachable(r.Context(), start)
+		}
 		ue := classify(err)
 		s.metrics.signIn(signInOutcome(ue.status))
 		s.log.InfoContext(r.Context(), "sign-in failed", "server", up.Label, "status", ue.status, "error", err)

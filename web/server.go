@@ -68,6 +68,9 @@ type Server struct {
 	bodies         bodyCache
 	reads          readstate.Store
 	readViews      readViews
+	// waitUntil pads the answer to a sign-in on a server a user named
+	// that could not be reached; tests replace it.
+	waitUntil func(ctx context.Context, t time.Time)
 }
 
 // NewServer returns a Server over sessions. It performs no I/O.
@@ -84,6 +87,7 @@ func NewServer(cfg Config, sessions *session.Manager) *Server {
 		anyServer:      cfg.AnyServer,
 		metrics:        cfg.Metrics,
 		reads:          cfg.ReadState,
+		waitUntil:      sleepUntil,
 	}
 	if s.reads == nil {
 		s.reads = readstate.NewMemory()
