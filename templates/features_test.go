@@ -3,6 +3,8 @@ package templates
 import (
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 )
 
 // TestInboxUnreadAndSelectAll: unread rows are bold with a marker that
@@ -132,4 +134,31 @@ func TestServerView(t *testing.T) {
 	if doc.Find(`[data-testid="expire-warning"]`).Length() != 0 || doc.Find(`[data-testid="no-capa"]`).Length() != 1 {
 		t.Errorf("server without CAPA: warning or explanation wrong")
 	}
+}
+
+// TestServerViewFeatureClass: each capability row carries exactly one
+// class, yes, no or unknown, and no stray attribute.
+func TestServerViewFeatureClass(t *testing.T) {
+	p := ServerPage{Meta: sampleMeta(), Features: []Feature{
+		{Tag: "UIDL", Supported: true}, {Tag: "TOP"}, {Tag: "STLS", Unknown: true},
+	}}
+	doc, html := mustRender(t, ServerView(p))
+	if strings.Contains(html, " else ") {
+		t.Errorf("ServerView() renders %q", " else ")
+	}
+	want := map[string]string{"UIDL": "yes", "TOP": "no", "STLS": "unknown"}
+	rows := doc.Find(`[data-testid="feature"]`)
+	if rows.Length() != len(want) {
+		t.Fatalf("feature rows = %d, want %d", rows.Length(), len(want))
+	}
+	rows.Each(func(_ int, s *goquery.Selection) {
+		tag := s.AttrOr("data-tag", "")
+		var names []string
+		for _, a := range s.Nodes[0].Attr {
+			names = append(names, a.Key)
+		}
+		if got := s.AttrOr("class", ""); got != want[tag] || len(names) != 3 {
+			t.Errorf("%s row: class %q, attributes %q; want class %q and data-testid, data-tag, class only", tag, got, names, want[tag])
+		}
+	})
 }

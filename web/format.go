@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"popgate/web/mailview"
 )
@@ -99,4 +101,33 @@ func addressList(as []mailview.Address) string {
 		parts[i] = a.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+// maxServerText caps a text the mail server chose, such as its
+// IMPLEMENTATION capability, in characters.
+const maxServerText = 200
+
+// visible makes a text the mail server chose safe to show as it is: bytes
+// that are not UTF-8 become U+FFFD, and control characters, bidirectional
+// overrides and other invisible formatting (U+202E would turn "exe.pdf"
+// into "fdp.exe") are written as escapes such as \x07 or \u202E. Beyond
+// maxServerText characters it is cut with "…".
+func visible(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		piece := string(r)
+		switch {
+		case r < 0x100 && unicode.IsControl(r):
+			piece = fmt.Sprintf(`\x%02X`, r)
+		case unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp):
+			piece = fmt.Sprintf(`\u%04X`, r)
+		}
+		if n += utf8.RuneCountInString(piece); n > maxServerText {
+			b.WriteString("…")
+			break
+		}
+		b.WriteString(piece)
+	}
+	return b.String()
 }

@@ -14,21 +14,38 @@ import (
 	"popgate/web/mailview"
 )
 
-// uidParam returns the {uid} of the route, unescaped: UIDs may hold any
-// printable ASCII, "/" and "%" included.
+// uidParam returns the {uid} of the route, decoded: UIDs may hold any
+// printable ASCII, "/" and "%" included. It undoes uidSegment; the route
+// parameters are still percent-encoded (see routeOnEscapedPath).
 func uidParam(r *http.Request) string {
-	raw := chi.URLParam(r, "uid")
-	uid, err := url.PathUnescape(raw)
+	seg := chi.URLParam(r, "uid")
+	if dots, ok := strings.CutPrefix(seg, ","); ok && isDotSegment(dots) {
+		return dots
+	}
+	uid, err := url.PathUnescape(seg)
 	if err != nil {
-		return raw
+		return seg
 	}
 	return uid
 }
 
+// uidSegment is uid as one path segment. It is percent-encoded, except that
+// a UID "." or ".." gets a leading ",": a browser would resolve the segment
+// away, and it would do the same with "%2E" (the URL standard treats it as a
+// dot). url.PathEscape always encodes ",", so no other UID starts so.
+func uidSegment(uid string) string {
+	if isDotSegment(uid) {
+		return "," + uid
+	}
+	return url.PathEscape(uid)
+}
+
+func isDotSegment(s string) bool { return s == "." || s == ".." }
+
 // messageURL is the address of a message page or of one of its
 // sub-resources (suffix such as "/body" or "?remote=1").
 func (s *Server) messageURL(uid, suffix string) string {
-	return s.url("message/" + url.PathEscape(uid) + suffix)
+	return s.url("message/" + uidSegment(uid) + suffix)
 }
 
 // readMessage fetches and parses one message.

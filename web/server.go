@@ -149,6 +149,7 @@ func (s *Server) routes(serveMetrics bool) http.Handler {
 
 	root := chi.NewRouter()
 	root.Use(s.middleware()...)
+	root.Use(routeOnEscapedPath)
 	if s.base == "/" {
 		root.Mount("/", app)
 	} else {
@@ -189,6 +190,21 @@ const (
 	// page that says so.
 	requestTimeout = 90 * time.Second
 )
+
+// routeOnEscapedPath has chi match routes against the path as sent,
+// percent-encoding and all, so that every route parameter arrives encoded
+// and is decoded once by its handler. chi itself matches against the
+// decoded path unless the request's encoding differs from Go's own (as
+// "%2F" does), which would leave "%2541" decoded once here and twice
+// there.
+func routeOnEscapedPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath == "" {
+			rctx.RoutePath = r.URL.EscapedPath()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // withDeadline gives each request a deadline of its own, so that nothing
 // it waits for (the POP3 server, its session's turn) outlives it.

@@ -73,11 +73,11 @@ func serverPage(caps pop3.Capabilities) templates.ServerPage {
 			f.Text = c.yes
 		}
 		if c.tag == "SASL" && f.Supported {
-			f.Text += strings.Join(caps.SASL(), ", ") + "."
+			f.Text += visible(strings.Join(caps.SASL(), ", ")) + "."
 		}
 		p.Features = append(p.Features, f)
 	}
-	p.Implementation = caps.Implementation()
+	p.Implementation = visible(caps.Implementation())
 	if d, perUser, ok := caps.LoginDelay(); ok && d > 0 {
 		p.LoginDelay = "You can sign in once every " + duration(d) + "."
 		if perUser {
@@ -98,7 +98,7 @@ func serverPage(caps pop3.Capabilities) templates.ServerPage {
 	}
 	for tag, args := range caps {
 		if !known[tag] {
-			p.Other = append(p.Other, strings.TrimSpace(tag+" "+strings.Join(args, " ")))
+			p.Other = append(p.Other, visible(strings.TrimSpace(tag+" "+strings.Join(args, " "))))
 		}
 	}
 	slices.Sort(p.Other)

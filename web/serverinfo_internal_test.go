@@ -1,8 +1,11 @@
 package web
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"popgate/pop3"
 )
@@ -67,5 +70,36 @@ func TestServerPageWords(t *testing.T) {
 		if got := duration(d); got != want {
 			t.Errorf("duration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestServerPageVisible: text the server chose (IMPLEMENTATION, SASL
+// mechanisms, other capabilities) reaches the page with its control and
+// bidirectional-formatting characters shown as escapes, and capped.
+func TestServerPageVisible(t *testing.T) {
+	caps := pop3.Capabilities{
+		"IMPLEMENTATION": {"Mail\u202Egnp.exe", "\x1b[31mred\x07", "\u2066x\u2069", "\xff"},
+		"SASL":           {"PL\u200FAIN"},
+		"X-\u061CFOO":    {strings.Repeat("a", 5000)},
+	}
+	p := serverPage(caps)
+	texts := []string{p.Implementation}
+	texts = append(texts, p.Other...)
+	for _, f := range p.Features {
+		texts = append(texts, f.Text)
+	}
+	for _, s := range texts {
+		if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) >= 0 || !utf8.ValidString(s) {
+			t.Errorf("server text %.80q keeps an invisible character", s)
+		}
+		if n := utf8.RuneCountInString(s); n > 300 {
+			t.Errorf("server text of %d characters, want at most 300", n)
+		}
+	}
+	if want := `Mail\u202Egnp.exe \x1B[31mred\x07 \u2066x\u2069 ` + "\uFFFD"; p.Implementation != want {
+		t.Errorf("Implementation = %q, want %q", p.Implementation, want)
+	}
+	if len(p.Other) != 1 || !strings.HasPrefix(p.Other[0], `X-\u061CFOO aaa`) {
+		t.Errorf("Other = %.40q, want X-\\u061CFOO aaa…", p.Other)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,27 +15,48 @@ import (
 	"popgate/pop3/pop3test"
 )
 
-// nginxLocation is the nginx configuration README recommends for serving
-// popgate under /mail/ (POPGATE_BASE_PATH=/mail/, POPGATE_TRUSTED_PROXIES
-// set to the proxy's address); TestNginx runs it with the upstream's port
-// replaced.
+// readmeNginx returns the nginx configuration README recommends for
+// serving popgate under /mail/ (POPGATE_BASE_PATH=/mail/,
+// POPGATE_TRUSTED_PROXIES set to the proxy's address): the README's nginx
+// block, so that the test runs exactly what users copy.
 //
 //   - proxy_pass has no URI part, so the path reaches popgate unchanged,
 //     /mail/ prefix included: popgate routes and sets cookies under it.
 //   - Host keeps the port ($http_host, not $host) so that the browser's
-//     Origin matches it when the cross-origin check falls back to Origin.
+//     Origin matches it when the cross-origin check falls back to Origin;
+//     X-Forwarded-Host does the same for a proxy whose Host is changed.
 //   - X-Forwarded-For gives popgate the client address for its sign-in
 //     rate limit; X-Forwarded-Proto makes cookies Secure behind HTTPS.
 //   - Buffering off streams large downloads instead of spooling them.
-const nginxLocation = `location /mail/ {
-    proxy_pass http://127.0.0.1:8080;
-    proxy_http_version 1.1;
-    proxy_set_header Host $http_host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
-    proxy_buffering off;
-    proxy_read_timeout 300s;
-}`
+func readmeNginx(t *testing.T) string {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "```nginx\n")
+	block, _, closed := strings.Cut(block, "```")
+	if !ok || !closed || !strings.Contains(block, "proxy_pass http://127.0.0.1:8080;") {
+		t.Fatalf("README.md has no nginx block proxying to 127.0.0.1:8080")
+	}
+	return block
+}
+
+// TestReadmeNginx checks the headers README's nginx block passes: popgate
+// needs each of them behind a proxy.
+func TestReadmeNginx(t *testing.T) {
+	block := readmeNginx(t)
+	for _, want := range []string{
+		"proxy_set_header Host $http_host;",
+		"proxy_set_header X-Forwarded-Host $http_host;",
+		"proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+		"proxy_set_header X-Forwarded-Proto $scheme;",
+	} {
+		if !strings.Contains(block, want) {
+			t.Errorf("README's nginx block lacks %q", want)
+		}
+	}
+}
 
 // TestNginx walks the whole journey through a real nginx that serves
 // popgate under /mail/, as a deployment behind a reverse proxy does.
@@ -63,10 +85,19 @@ func TestNginx(t *testing.T) {
 	appAddr := listenAddr(t, m)
 
 	port := freePort(t)
-	startNginx(t, nginx, port, strings.Replace(nginxLocation, "127.0.0.1:8080", appAddr, 1))
-	base := "http://127.0.0.1:" + port + "/mail/"
+	startNginx(t, nginx, port, strings.Replace(readmeNginx(t), "127.0.0.1:8080", appAddr, 1))
+	origin := "http://127.0.0.1:" + port
+	base := origin + "/mail/"
 
 	b := newBrowser(t, base)
+	// A browser that sends Origin but not Sec-Fetch-Site is checked by
+	// Origin against the host it used, which must survive the proxy.
+	wrong := url.Values{"username": {"alice"}, "password": {"wrong"}}
+	for o, want := range map[string]int{origin: http.StatusUnauthorized, "http://evil.example": http.StatusForbidden} {
+		if resp, _ := b.do("POST", "login", wrong, http.Header{"Origin": {o}}); resp.StatusCode != want {
+			t.Errorf("POST login with Origin %s = %d, want %d", o, resp.StatusCode, want)
+		}
+	}
 	// nginx itself sends /mail to /mail/, since the location ends in a slash.
 	resp, _ := b.get("/mail", http.StatusMovedPermanently)
 	if loc := resp.Header.Get("Location"); !strings.HasSuffix(loc, "/mail/") {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -154,4 +155,38 @@ func (s *Server) UIDs(user string) []string {
 		out[i] = m.uid
 	}
 	return out
+}
+
+// SetUIDs gives the messages stored for user the UIDL unique-ids uids, in
+// order, as a server that chooses its own would: RFC 1939 §7 allows 1 to 70
+// characters of 0x21-0x7E, so "." and "a/b" are valid. It returns an error,
+// changing nothing, if user has no mailbox, the count differs from the
+// number of messages, or a unique-id is invalid or repeated. Sessions already
+// logged in see the renamed messages as expunged, as after AddMailbox. It is
+// safe for concurrent use and performs no I/O.
+func (s *Server) SetUIDs(user string, uids ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxes[user]
+	switch {
+	case b == nil:
+		return fmt.Errorf("pop3test: no mailbox %q", user)
+	case len(uids) != len(b.msgs):
+		return fmt.Errorf("pop3test: %d unique-ids for %d messages", len(uids), len(b.msgs))
+	}
+	seen := make(map[string]bool, len(uids))
+	for _, uid := range uids {
+		if len(uid) < 1 || len(uid) > 70 || strings.IndexFunc(uid, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+			return fmt.Errorf("pop3test: unique-id %q is not 1 to 70 characters of 0x21-0x7E", uid)
+		}
+		if seen[uid] {
+			return fmt.Errorf("pop3test: unique-id %q repeated", uid)
+		}
+		seen[uid] = true
+	}
+	for i, m := range b.msgs {
+		m.expunged = true
+		b.msgs[i] = &message{data: m.data, uid: uids[i]}
+	}
+	return nil
 }

@@ -297,3 +297,28 @@ func (c *testConn) readReplyOf(cmd string) string {
 	}
 	return got
 }
+
+func TestSetUIDs(t *testing.T) {
+	s := newTestServer(t, nil)
+	if err := s.SetUIDs(testUser, ".", "..", "a/b"); err != nil {
+		t.Fatalf("SetUIDs() = %v, want nil", err)
+	}
+	if got, want := s.UIDs(testUser), []string{".", "..", "a/b"}; !slices.Equal(got, want) {
+		t.Errorf("UIDs() = %q, want %q", got, want)
+	}
+	c := mustLogin(t, s)
+	c.expect("UIDL", crlf("+OK\n1 .\n2 ..\n3 a/b\n.\n"))
+	c.expect("DELE 2", "+OK Marked to be deleted.\r\n")
+	c.expect("QUIT", "+OK Logging out, messages deleted.\r\n")
+	if got, want := s.UIDs(testUser), []string{".", "a/b"}; !slices.Equal(got, want) {
+		t.Errorf("UIDs() after DELE 2 = %q, want %q", got, want)
+	}
+	for _, uids := range [][]string{{"x"}, {"x", "x"}, {"x", ""}, {"x", "a b"}, {"x", strings.Repeat("y", 71)}} {
+		if err := s.SetUIDs(testUser, uids...); err == nil {
+			t.Errorf("SetUIDs(%q) = nil, want an error", uids)
+		}
+	}
+	if err := s.SetUIDs("nobody"); err == nil {
+		t.Errorf("SetUIDs(nobody) = nil, want an error")
+	}
+}
