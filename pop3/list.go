@@ -245,10 +245,10 @@ func (c *Client) readLines(ex *exchange, maxLines int, maxSize int64, fn func(li
 			return fnErr
 		}
 		if count >= maxLines {
-			return fmt.Errorf("%w: %s reply over %d lines", ErrListTooLarge, c.verb, maxLines)
+			return fmt.Errorf("%w (%s over %d lines)", ErrListTooLarge, c.verb, maxLines)
 		}
 		if size += int64(len(line)) + 2; size > maxSize {
-			return fmt.Errorf("%w: %s reply over %d octets", ErrListTooLarge, c.verb, maxSize)
+			return fmt.Errorf("%w (%s over %d octets)", ErrListTooLarge, c.verb, maxSize)
 		}
 		line = strings.TrimPrefix(line, ".")
 		if count < 100 {

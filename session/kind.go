@@ -57,12 +57,16 @@ const (
 	// KindForbiddenServer: a server the user named is in a network popgate
 	// may not reach (ErrForbiddenAddress).
 	KindForbiddenServer
-	// KindTooLarge: a message or listing is over the POP3 client's size
-	// caps (pop3.ErrMessageTooLarge).
+	// KindTooLarge: a message is over the POP3 client's size cap
+	// (pop3.ErrMessageTooLarge).
 	KindTooLarge
 	// KindSessionBusy: another request of the same session (a download in
 	// another tab) held it until this one gave up waiting (ErrBusy).
 	KindSessionBusy
+	// KindListTooLarge: the server's list of messages or of capabilities
+	// is over the POP3 client's budget for it (pop3.ErrListTooLarge), at
+	// sign-in or when the mailbox is listed again.
+	KindListTooLarge
 )
 
 var kindNames = [...]string{
@@ -81,6 +85,7 @@ var kindNames = [...]string{
 	KindForbiddenServer:    "forbidden server",
 	KindTooLarge:           "too large",
 	KindSessionBusy:        "session busy",
+	KindListTooLarge:       "listing too large",
 }
 
 // String names k for logs. It doesn't perform I/O.
@@ -119,6 +124,8 @@ func KindOf(err error) Kind {
 		return KindLoginDelay
 	case errors.Is(err, ErrTooManyConnections):
 		return KindTooManyConnections
+	case errors.Is(err, pop3.ErrListTooLarge):
+		return KindListTooLarge
 	case errors.Is(err, pop3.ErrMessageTooLarge):
 		return KindTooLarge
 	case errors.As(err, &perr):
