@@ -24,8 +24,20 @@ const (
 	// DefaultMaxMessageSize caps one RETR or TOP stream: room for a message
 	// with a 100 MB attachment after base64.
 	DefaultMaxMessageSize = 160 << 20
-	// DefaultMaxListLines caps a LIST, UIDL or CAPA listing.
+	// DefaultMaxListLines caps a LIST or UIDL listing: a mailbox of a
+	// million messages.
 	DefaultMaxListLines = 1 << 20
+	// ListLineSize is what a zero Options.MaxListSize allows for each of
+	// MaxListLines: the longest well-formed UIDL line, a 7-digit number, a
+	// space, a 70-octet UID (RFC 1939 section 7) and CRLF. With the default
+	// MaxListLines that is 80 MiB.
+	ListLineSize = 80
+	// DefaultMaxCapaLines caps a CAPA listing; real servers send a dozen
+	// lines.
+	DefaultMaxCapaLines = 1000
+	// DefaultMaxCapaSize caps a CAPA listing in octets; real servers send
+	// a few hundred.
+	DefaultMaxCapaSize = 64 << 10
 	// maxCommandLength is the longest command line, CRLF included, that a
 	// server with CAPA must accept (RFC 2449 section 4).
 	maxCommandLength = 255
@@ -83,8 +95,18 @@ type Options struct {
 	MaxLineLength int
 	// MaxMessageSize caps a RETR or TOP stream in octets (DefaultMaxMessageSize).
 	MaxMessageSize int64
-	// MaxListLines caps the lines of a LIST, UIDL or CAPA reply (DefaultMaxListLines).
+	// MaxListLines caps the lines of a LIST or UIDL reply (DefaultMaxListLines).
 	MaxListLines int
+	// MaxListSize caps a LIST or UIDL reply in octets, each line counted
+	// with its CRLF, the status line and the final "." not counted. Zero
+	// means ListLineSize octets for each of MaxListLines, so lowering
+	// MaxListLines lowers both.
+	MaxListSize int64
+	// MaxCapaLines and MaxCapaSize cap the lines and octets of a CAPA
+	// reply, counted as for MaxListSize (DefaultMaxCapaLines,
+	// DefaultMaxCapaSize).
+	MaxCapaLines int
+	MaxCapaSize  int64
 	// DisablePipelining makes batches send one command at a time even when
 	// the server advertises PIPELINING, for servers that advertise it but
 	// lose commands.
@@ -122,6 +144,15 @@ func (o *Options) withDefaults() Options {
 	}
 	if v.MaxListLines <= 0 {
 		v.MaxListLines = DefaultMaxListLines
+	}
+	if v.MaxListSize <= 0 {
+		v.MaxListSize = int64(v.MaxListLines) * ListLineSize
+	}
+	if v.MaxCapaLines <= 0 {
+		v.MaxCapaLines = DefaultMaxCapaLines
+	}
+	if v.MaxCapaSize <= 0 {
+		v.MaxCapaSize = DefaultMaxCapaSize
 	}
 	return v
 }

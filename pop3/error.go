@@ -86,9 +86,15 @@ var (
 	// Options.MaxLineLength. The Client is broken after it.
 	ErrLineTooLong = errors.New("pop3: reply line too long")
 	// ErrMessageTooLarge is returned by a RETR or TOP stream that exceeds
-	// Options.MaxMessageSize, and by a listing longer than
-	// Options.MaxListLines. The Client is broken after it.
+	// Options.MaxMessageSize, and (as ErrListTooLarge) by a listing over
+	// its budget. The Client is broken after it.
 	ErrMessageTooLarge = errors.New("pop3: reply too large")
+	// ErrListTooLarge is returned (wrapped) by a CAPA, LIST or UIDL reply
+	// over its lines or octets (Options.MaxListLines, MaxListSize,
+	// MaxCapaLines, MaxCapaSize); the rest of the reply is left unread. It
+	// matches ErrMessageTooLarge with errors.Is. The Client is broken
+	// after it.
+	ErrListTooLarge = fmt.Errorf("%w: listing over its budget", ErrMessageTooLarge)
 	// ErrNotSupported is returned (wrapped) for a command the server does not
 	// implement, such as UIDL on an old server.
 	ErrNotSupported = errors.New("pop3: not supported by the server")

@@ -46,7 +46,7 @@ func (c *Client) Stat(ctx context.Context) (count int, size int64, err error) {
 // server's order. Message numbers may have gaps where messages were deleted.
 func (c *Client) List(ctx context.Context) ([]MessageInfo, error) {
 	var out []MessageInfo
-	err := c.listing(ctx, "LIST", func(line string) error {
+	err := c.listing(ctx, "LIST", c.opts.MaxListLines, c.opts.MaxListSize, func(line string) error {
 		m, err := parseListLine(line)
 		out = append(out, m)
 		return err
@@ -79,7 +79,7 @@ func (c *Client) Uidl(ctx context.Context) ([]MessageUID, error) {
 		return nil, fmt.Errorf("%w: UIDL", ErrNotSupported)
 	}
 	var out []MessageUID
-	err := c.listing(ctx, "UIDL", func(line string) error {
+	err := c.listing(ctx, "UIDL", c.opts.MaxListLines, c.opts.MaxListSize, func(line string) error {
 		m, err := parseUidlLine(line)
 		out = append(out, m)
 		return err
@@ -173,7 +173,7 @@ func (c *Client) UniqueIDs(ctx context.Context) (ids []MessageUID, synthetic boo
 // Capa returns that *Error and the Client carries on without.
 func (c *Client) Capa(ctx context.Context) (Capabilities, error) {
 	caps := Capabilities{}
-	err := c.listing(ctx, "CAPA", func(line string) error {
+	err := c.listing(ctx, "CAPA", c.opts.MaxCapaLines, c.opts.MaxCapaSize, func(line string) error {
 		f := strings.Fields(line)
 		if len(f) > 0 {
 			caps[strings.ToUpper(f[0])] = f[1:]
@@ -211,9 +211,11 @@ func (c *Client) Pipelining() bool { return c.caps.Has("PIPELINING") && !c.opts.
 
 // listing sends a command whose +OK reply is followed by dot-terminated
 // lines, and calls fn with each line, un-stuffed and without its line ending.
-// A *ProtocolError from fn breaks the Client; the listing is read to its end
+// A reply of more than maxLines lines or maxSize octets fails with
+// ErrListTooLarge as soon as it goes over, leaving the rest unread. A
+// *ProtocolError from fn breaks the Client; the listing is read to its end
 // in every other case.
-func (c *Client) listing(ctx context.Context, line string, fn func(line string) error) (err error) {
+func (c *Client) listing(ctx context.Context, line string, maxLines int, maxSize int64, fn func(line string) error) (err error) {
 	ex, err := c.begin(ctx)
 	if err != nil {
 		return err
@@ -225,16 +227,15 @@ func (c *Client) listing(ctx context.Context, line string, fn func(line string) 
 	if _, err := c.readStatus(); err != nil {
 		return err
 	}
-	return c.readLines(ex, fn)
+	return c.readLines(ex, maxLines, maxSize, fn)
 }
 
-// readLines reads dot-terminated lines up to the terminator.
-func (c *Client) readLines(ex *exchange, fn func(line string) error) error {
+// readLines reads dot-terminated lines up to the terminator, within
+// maxLines lines and maxSize octets.
+func (c *Client) readLines(ex *exchange, maxLines int, maxSize int64, fn func(line string) error) error {
 	var fnErr error
+	var size int64
 	for count := 0; ; count++ {
-		if count > c.opts.MaxListLines {
-			return ErrMessageTooLarge
-		}
 		line, err := c.readLine()
 		if err != nil {
 			return err
@@ -242,6 +243,12 @@ func (c *Client) readLines(ex *exchange, fn func(line string) error) error {
 		if line == "." {
 			c.trace("S: ", line, "")
 			return fnErr
+		}
+		if count >= maxLines {
+			return fmt.Errorf("%w (%s over %d lines)", ErrListTooLarge, c.verb, maxLines)
+		}
+		if size += int64(len(line)) + 2; size > maxSize {
+			return fmt.Errorf("%w (%s over %d octets)", ErrListTooLarge, c.verb, maxSize)
 		}
 		line = strings.TrimPrefix(line, ".")
 		if count < 100 {

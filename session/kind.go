@@ -57,8 +57,8 @@ const (
 	// KindForbiddenServer: a server the user named is in a network popgate
 	// may not reach (ErrForbiddenAddress).
 	KindForbiddenServer
-	// KindTooLarge: a message or listing is over the POP3 client's size
-	// caps (pop3.ErrMessageTooLarge).
+	// KindTooLarge: a message is over the POP3 client's size cap
+	// (pop3.ErrMessageTooLarge).
 	KindTooLarge
 	// KindSessionBusy: another request of the same session (a download in
 	// another tab) held it until this one gave up waiting (ErrBusy).
@@ -67,6 +67,10 @@ const (
 	// not be reached, was in a network popgate may not reach, or did not
 	// answer as a POP3 server over TLS; which of these is not told.
 	KindUnreachable
+	// KindListTooLarge: the server's list of messages or of capabilities
+	// is over the POP3 client's budget for it (pop3.ErrListTooLarge), at
+	// sign-in or when the mailbox is listed again.
+	KindListTooLarge
 )
 
 var kindNames = [...]string{
@@ -86,6 +90,7 @@ var kindNames = [...]string{
 	KindTooLarge:           "too large",
 	KindSessionBusy:        "session busy",
 	KindUnreachable:        "unreachable",
+	KindListTooLarge:       "listing too large",
 }
 
 // String names k for logs. It doesn't perform I/O.
@@ -124,6 +129,8 @@ func KindOf(err error) Kind {
 		return KindLoginDelay
 	case errors.Is(err, ErrTooManyConnections):
 		return KindTooManyConnections
+	case errors.Is(err, pop3.ErrListTooLarge):
+		return KindListTooLarge
 	case errors.Is(err, pop3.ErrMessageTooLarge):
 		return KindTooLarge
 	case errors.As(err, &perr):

@@ -39,6 +39,7 @@ func TestKindOf(t *testing.T) {
 		{&pop3.Error{Text: "no"}, KindRefused},
 		{fmt.Errorf("%w: UIDL", pop3.ErrNotSupported), KindRefused},
 		{&pop3.BrokenError{Err: pop3.ErrMessageTooLarge}, KindTooLarge},
+		{&pop3.BrokenError{Err: fmt.Errorf("%w (UIDL over 1000 lines)", pop3.ErrListTooLarge)}, KindListTooLarge},
 		{&pop3.BrokenError{Err: &pop3.ProtocolError{Msg: "bad"}}, KindServerDown},
 		{context.DeadlineExceeded, KindServerDown},
 		{os.ErrDeadlineExceeded, KindServerDown},

@@ -42,6 +42,7 @@ func (s *Server) freeUpstream(typed string) (session.Upstream, bool) {
 	up.Options.DialContext = session.GuardedDialer(s.anyServer.Allowed)
 	up.UserNamed = true
 	up.Options.Observe = s.metrics.ObservePOP3
+	up.Options.MaxListLines = 100_000 // and so 8 MB: any stranger may name a server
 	return up, true
 }
 

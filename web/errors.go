@@ -44,6 +44,7 @@ var (
 	errSignedOut       = newUserError(http.StatusUnauthorized, "Signed out", "You are signed out. Sign in again to continue.")
 	errTooManySessions = newUserError(http.StatusServiceUnavailable, "Too busy", "popgate is serving as many mailboxes as it can right now; try again in a few minutes.")
 	errTooLarge        = newUserError(http.StatusBadGateway, "Message too large", "This message is too large for popgate to fetch from the mail server. Open your mailbox in a mail program to read it.")
+	errListTooLarge    = newUserError(http.StatusBadGateway, "Mailbox list too long", "Your mail server sent more than popgate can handle (its list of messages is too long). Tell the administrator.")
 	errSessionBusy     = newUserError(http.StatusServiceUnavailable, "Mailbox busy", "Your mailbox is still busy with another of your requests, such as a download in another tab; try again when it has finished.")
 	errShuttingDown    = &userError{status: http.StatusServiceUnavailable, title: "Restarting", message: "popgate is restarting or shutting down; try again in a minute.", retryAfter: 30 * time.Second}
 	errInternal        = newUserError(http.StatusInternalServerError, "Something went wrong", "Something went wrong on our side. Try again; if it keeps happening, tell the administrator.")
@@ -99,6 +100,8 @@ func classify(err error) *userError {
 		return errSessionBusy
 	case session.KindUnreachable:
 		return errUnreachable
+	case session.KindListTooLarge:
+		return errListTooLarge
 	}
 	return errInternal
 }

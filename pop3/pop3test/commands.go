@@ -68,6 +68,9 @@ func (c *session) exec(kw, arg string) action {
 	}
 	switch kw {
 	case "CAPA":
+		if c.opts.CAPAFlood.on() {
+			return c.flood("+OK", c.opts.CAPAFlood, capaFlood)
+		}
 		c.capa()
 		return actNone
 	case "QUIT":
@@ -142,7 +145,15 @@ func (c *session) exec(kw, arg string) action {
 			}
 		}
 		c.line(fmt.Sprintf("+OK %d %d", n, size))
-	case "LIST", "UIDL":
+	case "UIDL":
+		if len(args) == 0 && c.opts.UIDLFlood.on() {
+			return c.flood("+OK", c.opts.UIDLFlood, uidlFlood)
+		}
+		c.list(kw, args)
+	case "LIST":
+		if len(args) == 0 && c.opts.LISTFlood.on() {
+			return c.flood(fmt.Sprintf("+OK %d messages:", c.opts.LISTFlood.Lines), c.opts.LISTFlood, listFlood)
+		}
 		c.list(kw, args)
 	case "TOP":
 		c.top(args)

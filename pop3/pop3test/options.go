@@ -70,6 +70,13 @@ type Options struct {
 	// "POP3 clients that break here, they violate STD53.".
 	ListHeaderText string
 
+	// CAPAFlood, UIDLFlood and LISTFlood, when on, replace the reply to
+	// CAPA, or to UIDL or LIST without an argument, with a hostile listing:
+	// CAPA gets "X-FLOOD-n" tags, UIDL "n floodn" lines and LIST "n 1000"
+	// lines for n from 1 to Lines, padded as the Flood says. The mailbox
+	// is not touched: other commands still see its messages.
+	CAPAFlood, UIDLFlood, LISTFlood Flood
+
 	// BareLF ends every line the server sends, message content included, with
 	// LF only instead of CRLF.
 	BareLF bool
