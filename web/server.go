@@ -33,11 +33,11 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
-	// Metrics, when set, instruments requests and sign-ins; ServeMetrics
-	// also serves them at /metrics under the base path (otherwise the
-	// binary serves Metrics.Handler on a listener of its own).
-	Metrics      *Metrics
-	ServeMetrics bool
+	// Metrics, when set, instruments requests and sign-ins. The Server
+	// never serves them: a reverse proxy passes on everything under the
+	// base path, so the binary serves Metrics.Handler on a listener of
+	// its own (POPGATE_METRICS_LISTEN).
+	Metrics *Metrics
 	// AnyServer, when set, lets the sign-in form name any POP3 server
 	// (POPGATE_ALLOW_ANY_SERVER); nil offers the listed ones only.
 	AnyServer *AnyServer
@@ -95,7 +95,7 @@ func NewServer(cfg Config, sessions *session.Manager) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.handler = s.routes(cfg.ServeMetrics)
+	s.handler = s.routes()
 	return s
 }
 
@@ -112,13 +112,10 @@ func normalizeBase(p string) string {
 
 // routes registers every route in one place. Paths are relative to the
 // base path.
-func (s *Server) routes(serveMetrics bool) http.Handler {
+func (s *Server) routes() http.Handler {
 	app := chi.NewRouter()
 	app.Get("/healthz", s.handleHealthz)
 	app.Get("/readyz", s.handleReadyz)
-	if serveMetrics && s.metrics != nil {
-		app.Handle("/metrics", s.metrics.Handler())
-	}
 	app.Handle("/static/*", http.StripPrefix(strings.TrimSuffix(s.base, "/"), static.Handler()))
 	app.Get("/login", s.handleLoginForm)
 	app.With(withDeadline(requestTimeout)).Post("/login", s.handleLogin)

@@ -188,3 +188,24 @@ func TestHTMLMessageOneRetr(t *testing.T) {
 		t.Errorf("frame with remote content sent %d RETR in all, want 2", got)
 	}
 }
+
+// TestMetricsNotServed: the web layer records metrics but never serves
+// them, whoever asks: a reverse proxy passes on everything under the base
+// path, and a loopback peer may be any outside client behind a port
+// forwarder. The binary serves them on a listener of its own.
+func TestMetricsNotServed(t *testing.T) {
+	for _, base := range []string{"/", "/mail/"} {
+		m := session.NewManager(session.Config{CookiePath: base, Logger: slog.New(slog.DiscardHandler), Envelope: web.ParseEnvelope})
+		t.Cleanup(func() { m.Close(t.Context()) })
+		h := web.NewServer(web.Config{BasePath: base, Logger: slog.New(slog.DiscardHandler), Metrics: web.NewMetrics(m.Stats)}, m)
+		for _, peer := range []string{"203.0.113.7:40000", "127.0.0.1:40000", "[::1]:40000"} {
+			req := httptest.NewRequest("GET", base+"metrics", nil)
+			req.RemoteAddr = peer
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "popgate_") {
+				t.Errorf("GET %smetrics from %s = %d, want 404 without metrics", base, peer, w.Code)
+			}
+		}
+	}
+}

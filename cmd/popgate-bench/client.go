@@ -29,6 +29,7 @@ func fakeIP(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&25
 // connections, no redirects followed, the session cookie per user.
 type client struct {
 	base, host string
+	metrics    string // base of popgate's metrics listener
 	http       *http.Client
 }
 
@@ -39,7 +40,7 @@ func newClient(p *popgateProc, conns int) *client {
 		IdleConnTimeout:     time.Minute,
 		DisableCompression:  true,
 	}
-	return &client{base: p.base, host: p.host, http: &http.Client{
+	return &client{base: p.base, host: p.host, metrics: p.metrics, http: &http.Client{
 		Transport:     tr,
 		Timeout:       5 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

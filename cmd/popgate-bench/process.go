@@ -91,19 +91,25 @@ func (c *child) logTail() string {
 // popgateProc is a running popgate.
 type popgateProc struct {
 	*child
-	base string // "http://127.0.0.1:port/"
-	host string // "127.0.0.1:port", for Origin
+	base    string // "http://127.0.0.1:port/"
+	host    string // "127.0.0.1:port", for Origin
+	metrics string // "http://127.0.0.1:port/" of POPGATE_METRICS_LISTEN
 }
 
 // startPopgate runs bin with the given POPGATE_ settings on a free
-// loopback port, logging to dir/name.log, and waits until /healthz
-// answers.
+// loopback port, with its metrics on another, logging to dir/name.log,
+// and waits until /healthz answers.
 func startPopgate(ctx context.Context, bin, dir, name string, settings map[string]string) (*popgateProc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
+	metricsPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	host := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	metricsHost := net.JoinHostPort("127.0.0.1", strconv.Itoa(metricsPort))
 	env := []string{}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "POPGATE_") {
@@ -111,6 +117,7 @@ func startPopgate(ctx context.Context, bin, dir, name string, settings map[strin
 		}
 	}
 	settings["POPGATE_LISTEN"] = host
+	settings["POPGATE_METRICS_LISTEN"] = metricsHost
 	for k, v := range settings {
 		env = append(env, k+"="+v)
 	}
@@ -128,7 +135,7 @@ func startPopgate(ctx context.Context, bin, dir, name string, settings map[strin
 		return nil, err
 	}
 	c.log = logPath
-	p := &popgateProc{child: c, base: "http://" + host + "/", host: host}
+	p := &popgateProc{child: c, base: "http://" + host + "/", host: host, metrics: "http://" + metricsHost + "/"}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if c.exited() {

@@ -116,9 +116,12 @@ func settledRSS(ctx context.Context, pid int) (int64, error) {
 	return vals[len(vals)/2], nil
 }
 
-// gauge reads one unlabelled gauge from popgate's /metrics.
+// gauge reads one unlabelled gauge from popgate's /metrics, served on
+// its metrics listener.
 func gauge(ctx context.Context, c *client, name string) (float64, error) {
-	body, err := c.getOK(ctx, nil, "metrics")
+	m := *c
+	m.base = c.metrics
+	body, err := m.getOK(ctx, nil, "metrics")
 	if err != nil {
 		return 0, err
 	}

@@ -117,7 +117,6 @@ func (m *Main) Run(ctx context.Context) error {
 		TrustedProxies: m.Config.TrustedProxies,
 		AnyServer:      m.anyServer(),
 		Metrics:        m.Metrics,
-		ServeMetrics:   m.Config.MetricsListen == "",
 		ReadState:      m.ReadState,
 	}, m.Sessions)
 	m.ln, err = net.Listen("tcp", m.Config.Listen)
@@ -144,7 +143,14 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Metrics.Handler())
-		m.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+		m.metricsHTTP = &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: readHeaderTimeout,
+			ReadTimeout:       readTimeout,
+			WriteTimeout:      writeTimeout,
+			IdleTimeout:       idleTimeout,
+			ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+		}
 		m.metricsAddr = mln.Addr().String()
 		go m.metricsHTTP.Serve(mln)
 	}
@@ -153,7 +159,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.demoDone = make(chan struct{})
 		go m.restoreDemo(demoRestoreEvery)
 	}
-	m.Logger.Info("popgate serving", "addr", m.URL(), "servers", len(upstreams), "demo", m.Demo != nil)
+	m.Logger.Info("popgate serving", "addr", m.URL(), "metrics", m.metricsURL(), "servers", len(upstreams), "demo", m.Demo != nil)
 	return nil
 }
 
@@ -197,6 +203,15 @@ func (m *Main) URL() string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + m.Config.BasePath
+}
+
+// metricsURL is where /metrics is served, or "off" without
+// POPGATE_METRICS_LISTEN: it is never served under the base path.
+func (m *Main) metricsURL() string {
+	if m.metricsAddr == "" {
+		return "off"
+	}
+	return "http://" + m.metricsAddr + "/metrics"
 }
 
 // Close stops accepting requests, lets those in flight finish, then signs

@@ -39,9 +39,10 @@ type Config struct {
 	AllowedNetworks []netip.Prefix
 	// LogFormat is "text" or "json" (POPGATE_LOG_FORMAT, --log-format).
 	LogFormat string
-	// MetricsListen, when set, serves /metrics on an address of its own
-	// instead of under the base path (POPGATE_METRICS_LISTEN,
-	// --metrics-listen).
+	// MetricsListen is the address of a listener of its own that serves
+	// /metrics (POPGATE_METRICS_LISTEN, --metrics-listen). Empty serves
+	// them nowhere: never under the base path, which a reverse proxy
+	// passes on whole.
 	MetricsListen string
 	// ShutdownTimeout bounds a graceful stop: requests in flight finish,
 	// then every session is signed out (POPGATE_SHUTDOWN_TIMEOUT,
@@ -96,7 +97,7 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	anyServer := fs.Bool("allow-any-server", false, "let users sign in to any POP3 server they name, never to private addresses unless allowed (POPGATE_ALLOW_ANY_SERVER)")
 	allowedNets := fs.String("allowed-networks", "", "comma-separated CIDRs that user-named servers may be in although private (POPGATE_ALLOWED_NETWORKS)")
 	logFormat := fs.String("log-format", "", "text or json (POPGATE_LOG_FORMAT, default text)")
-	metricsListen := fs.String("metrics-listen", "", "serve /metrics on this address instead of under the base path (POPGATE_METRICS_LISTEN)")
+	metricsListen := fs.String("metrics-listen", "", "serve Prometheus /metrics on this address, such as 127.0.0.1:9100; not served when unset (POPGATE_METRICS_LISTEN)")
 	shutdown := fs.String("shutdown-timeout", "", "how long a graceful stop may take, e.g. 30s (POPGATE_SHUTDOWN_TIMEOUT)")
 	dataDir := fs.String("data-dir", "", "directory for read/unread marks, created with mode 0700; in memory when unset (POPGATE_DATA_DIR)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (POPGATE_TRUSTED_PROXIES)")
@@ -190,8 +191,11 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	var metricsSource string
 	cfg.MetricsListen, metricsSource = pick("metrics-listen", *metricsListen, "POPGATE_METRICS_LISTEN")
 	if cfg.MetricsListen != "" {
-		if _, _, err := net.SplitHostPort(cfg.MetricsListen); err != nil {
+		_, port, err := net.SplitHostPort(cfg.MetricsListen)
+		if err != nil || !validPort(port) {
 			errs = append(errs, fmt.Errorf("%s: %q is not host:port", metricsSource, cfg.MetricsListen))
+		} else if cfg.MetricsListen == cfg.Listen && port != "0" {
+			errs = append(errs, fmt.Errorf("%s: %q is POPGATE_LISTEN's address; the metrics need one of their own", metricsSource, cfg.MetricsListen))
 		}
 	}
 	shutdownValue, shutdownSource := pick("shutdown-timeout", *shutdown, "POPGATE_SHUTDOWN_TIMEOUT")
@@ -213,6 +217,13 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	cfg.AllowedNetworks, err = parsePrefixes(netsValue, netsSource)
 	errs = append(errs, err)
 	return cfg, errors.Join(errs...)
+}
+
+// validPort reports whether port is a number a listener can take; 0
+// picks a free one.
+func validPort(port string) bool {
+	_, err := strconv.ParseUint(port, 10, 16)
+	return err == nil
 }
 
 // parseBool reads a true/false setting; empty is false.

@@ -104,6 +104,9 @@ func TestNginx(t *testing.T) {
 		t.Errorf("/mail redirects to %q, want /mail/", loc)
 	}
 	b.get("healthz", http.StatusOK)
+	// The block passes all of /mail/ on, but the metrics are not under it:
+	// they are served on POPGATE_METRICS_LISTEN only.
+	b.get("metrics", http.StatusNotFound)
 	journey(t, b, "alice", "secret pw", func() [][]byte { return srv.Mailbox("alice") }, len(msgs))
 }
 

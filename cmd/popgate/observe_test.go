@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -22,9 +23,9 @@ func TestMetrics(t *testing.T) {
 	srv := pop3test.NewServer(t, nil)
 	msgs := journeyMessages()
 	srv.AddMailbox("alice", "secret pw", msgs...)
-	m := startMain(t, "POPGATE_SERVERS=pop3+insecure://"+srv.Addr())
+	m := startMain(t, "POPGATE_SERVERS=pop3+insecure://"+srv.Addr(), "POPGATE_METRICS_LISTEN=127.0.0.1:0")
 	journey(t, newBrowser(t, m.URL()), "alice", "secret pw", func() [][]byte { return srv.Mailbox("alice") }, len(msgs))
-	_, data := newBrowser(t, m.URL()).get("metrics", http.StatusOK)
+	_, data := newBrowser(t, "http://"+m.metricsAddr+"/").get("metrics", http.StatusOK)
 	for _, want := range []string{
 		`popgate_signins_total{outcome="ok"} 1`,
 		`popgate_signins_total{outcome="wrong_password"} 1`,
@@ -52,6 +53,42 @@ func TestMetricsListener(t *testing.T) {
 	_, data := newBrowser(t, "http://"+m.metricsAddr+"/").get("metrics", http.StatusOK)
 	if !bytes.Contains(data, []byte("popgate_sessions 0")) {
 		t.Errorf("metrics listener serves no popgate metrics:\n%s", excerpt(data))
+	}
+}
+
+// TestMetricsNotPublic: without POPGATE_METRICS_LISTEN, /metrics is not
+// served at all, and answers 404 like any unknown path: not to a remote
+// peer, not through a proxy on the same host (X-Forwarded-For from
+// 127.0.0.1), and not to a loopback peer without that header either,
+// which is what rootless containers make of every outside connection.
+func TestMetricsNotPublic(t *testing.T) {
+	for _, base := range []string{"/", "/mail/"} {
+		m := startMain(t, "POPGATE_DEMO=1", "POPGATE_BASE_PATH="+base, "POPGATE_TRUSTED_PROXIES=127.0.0.1")
+		if m.metricsHTTP != nil {
+			t.Errorf("base %s: a metrics listener runs at %s without POPGATE_METRICS_LISTEN", base, m.metricsAddr)
+		}
+		for _, tc := range []struct {
+			name, peer string
+			header     http.Header
+		}{
+			{"remote peer", "203.0.113.7:40000", nil},
+			{"local proxy", "127.0.0.1:40000", http.Header{"X-Forwarded-For": {"203.0.113.7"}}},
+			{"loopback peer", "127.0.0.1:40000", nil},
+			{"IPv6 loopback peer", "[::1]:40000", nil},
+		} {
+			req := httptest.NewRequest("GET", base+"metrics", nil)
+			req.RemoteAddr = tc.peer
+			for k, v := range tc.header {
+				req.Header[k] = v
+			}
+			w := httptest.NewRecorder()
+			m.HTTP.Handler.ServeHTTP(w, req)
+			if w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "popgate_") {
+				t.Errorf("base %s, %s: GET metrics = %d, want 404 without metrics\n%s", base, tc.name, w.Code, excerpt(w.Body.Bytes()))
+			}
+		}
+		// And over the listener itself, as a client on this host.
+		newBrowser(t, m.URL()).get("metrics", http.StatusNotFound)
 	}
 }
 
