@@ -46,6 +46,9 @@ type Manager struct {
 	mu     sync.Mutex     // protects closed and orders wg.Add before wg.Wait
 	closed bool           // Close has begun
 	wg     sync.WaitGroup // background sign-outs
+
+	onEndMu sync.Mutex
+	onEnd   []func(id string) // protected by onEndMu; see RegisterOnEnd
 }
 
 // Stats is a snapshot of a Manager's load, for metrics.
@@ -159,6 +162,32 @@ func (m *Manager) Close(ctx context.Context) error {
 	m.wg.Wait()
 	m.bgCancel()
 	return ctx.Err()
+}
+
+// RegisterOnEnd registers f to be called with the id of each session once
+// it has ended, whichever way: sign-out, idle or absolute expiry, the
+// takeover by a new sign-in of the same account, or Close. It is for a
+// layer that keeps something per session id, so that it can let go of it
+// then. f is called once per session that Login returned, after the
+// session let go of its lock, in the goroutine that ended it (a request's,
+// the reaper's, Login's or Close's): it must be quick and safe for
+// concurrent use. Register before the first Login. RegisterOnEnd doesn't
+// perform I/O.
+func (m *Manager) RegisterOnEnd(f func(id string)) {
+	m.onEndMu.Lock()
+	defer m.onEndMu.Unlock()
+	m.onEnd = append(m.onEnd, f)
+}
+
+// ended tells the functions RegisterOnEnd registered that session id has
+// ended. The caller holds no session's lock.
+func (m *Manager) ended(id string) {
+	m.onEndMu.Lock()
+	fs := m.onEnd
+	m.onEndMu.Unlock()
+	for _, f := range fs {
+		f(id)
+	}
 }
 
 // Stats returns the number of sessions and of open POP3 connections. It

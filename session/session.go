@@ -31,6 +31,16 @@ type Session struct {
 // ID returns the session id. It doesn't perform I/O.
 func (s *Session) ID() string { return s.st.id }
 
+// Ended reports whether the session has ended: signed out, expired, taken
+// over by a new sign-in or ended by Close. It neither waits for the
+// session nor performs I/O. A caller that keeps something per session id
+// checks it after storing, since the session may have ended, and told
+// RegisterOnEnd's functions so, before the store.
+func (s *Session) Ended() bool {
+	st, ok := s.st.m.store.get(s.st.id)
+	return !ok || st != s.st
+}
+
 // Username returns the POP3 user name. It doesn't perform I/O.
 func (s *Session) Username() string { return s.st.username }
 

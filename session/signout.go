@@ -38,17 +38,25 @@ const signOutTimeout = time.Minute
 // for the caller to carry over or log. With how.ifExpired it does nothing
 // (errNotExpired) unless the session is still expired once its turn came.
 //
-// Once it ends, the session is out of the store and wiped. A session that
-// had ended already gives ErrNoSession.
+// Once it ends, the session is out of the store and wiped, and, once its
+// lock is released, the Manager's users are told (RegisterOnEnd). A session
+// that had ended already gives ErrNoSession.
 func (st *state) signOut(wait, ctx context.Context, how signOutHow) (deleted int, kept []string, err error) {
 	if err := st.mu.LockContext(wait); err != nil {
 		return 0, nil, err
 	}
-	defer st.mu.Unlock()
 	if st.ended {
+		defer st.mu.Unlock()
 		st.left.Store(nil) // a key left after the end (expire's)
 		return 0, nil, ErrNoSession
 	}
+	defer func() {
+		ended := st.ended
+		st.mu.Unlock()
+		if ended {
+			st.m.ended(st.id) // this call ended it
+		}
+	}()
 	if how.ifExpired && !st.expired(st.m.now()) {
 		return 0, nil, errNotExpired // a request came meanwhile
 	}

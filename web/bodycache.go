@@ -1,13 +1,15 @@
 package web
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
 
 // bodyCache keeps the sanitized HTML a message page just produced for the
 // frame that page embeds, so opening an HTML message costs one RETR, not
-// two. Entries are per session and short-lived; the total is bounded.
+// two. Entries are per session and short-lived, and go when their session
+// ends; the total is bounded.
 type bodyCache struct {
 	mu      sync.Mutex
 	entries map[string]bodyEntry // key: session id, NUL, UID
@@ -61,6 +63,18 @@ func (c *bodyCache) get(sessionID, uid string, now time.Time) (string, bool) {
 		return "", false
 	}
 	return e.html, true
+}
+
+// drop forgets the entries of session id, which ended.
+func (c *bodyCache) drop(sessionID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prefix := sessionID + "\x00"
+	for k := range c.entries {
+		if strings.HasPrefix(k, prefix) {
+			c.removeLocked(k)
+		}
+	}
 }
 
 func (c *bodyCache) removeLocked(key string) {

@@ -103,6 +103,9 @@ func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Text = nil
 		s.bodies.put(sess.ID(), uid, msg.HTML, time.Now())
+		if sess.Ended() {
+			s.bodies.drop(sess.ID()) // sessionEnded may have come already
+		}
 		if msg.RemoteBlocked && !remote {
 			p.RemoteBlocked = true
 			p.RemoteHref = s.messageURL(uid, "?remote=1")

@@ -14,7 +14,8 @@ import (
 // per row rather than a pass over the whole mailbox and the store per page.
 // An entry is good for one list of messages (Session.Messages returns a new
 // slice whenever the snapshot or the pending deletions change) and is
-// dropped when the user opens or marks a message, which changes the counts.
+// dropped when the user opens or marks a message, which changes the counts,
+// and when the session ends, however it ends (see Server.sessionEnded).
 //
 // Every page looks its session's entry up, so the entries sit in a
 // sync.Map: with one mutex, 50 users' pages on two cores queued behind
@@ -36,7 +37,8 @@ type readView struct {
 }
 
 // readViewIdle is how long an unused entry stays: longer than any session
-// lives idle, so only ended sessions lose theirs.
+// lives idle. An entry goes when its session ends (sessionEnded); this is
+// only the backstop.
 const readViewIdle = 2 * time.Hour
 
 // sameList tells whether a and b are the very same slice, not merely equal:
@@ -75,6 +77,11 @@ func (s *Server) readView(r *http.Request, sess *session.Session, msgs []session
 		e.unread = len(msgs) - len(e.read)
 	}
 	v.m.Store(sess.ID(), e)
+	if sess.Ended() {
+		// It ended while the page was built, and sessionEnded may have
+		// come and gone: nobody else would drop the entry.
+		v.m.CompareAndDelete(sess.ID(), e)
+	}
 	v.sweep(now)
 	return e
 }
@@ -104,6 +111,11 @@ func (v *readViews) isRead(sess *session.Session, uid string) bool {
 // forget drops the session's entry: its counts changed.
 func (v *readViews) forget(sess *session.Session) {
 	v.m.Delete(sess.ID())
+}
+
+// drop drops the entry of session id, which ended.
+func (v *readViews) drop(id string) {
+	v.m.Delete(id)
 }
 
 // isUnread tells whether uid is to be shown unread: not opened, as far as

@@ -73,7 +73,9 @@ type Server struct {
 	waitUntil func(ctx context.Context, t time.Time)
 }
 
-// NewServer returns a Server over sessions. It performs no I/O.
+// NewServer returns a Server over sessions, and registers with sessions
+// (Manager.RegisterOnEnd) to forget what it keeps for a session once that
+// ends. It performs no I/O.
 func NewServer(cfg Config, sessions *session.Manager) *Server {
 	s := &Server{
 		base:      normalizeBase(cfg.BasePath),
@@ -95,8 +97,17 @@ func NewServer(cfg Config, sessions *session.Manager) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	sessions.RegisterOnEnd(s.sessionEnded)
 	s.handler = s.routes()
 	return s
+}
+
+// sessionEnded forgets what the Server keeps for session id, which ended:
+// signed out, expired, taken over by a new sign-in or closed at shutdown.
+// A large mailbox's read view alone is tens of megabytes.
+func (s *Server) sessionEnded(id string) {
+	s.readViews.drop(id)
+	s.bodies.drop(id)
 }
 
 // ServeHTTP lets the Server be used as an http.Handler.
