@@ -70,23 +70,22 @@ func (m *Manager) ClearCookie(w http.ResponseWriter, secure bool) {
 }
 
 // FromRequest returns the session of r's cookie and restarts its idle
-// timer. It returns ErrNoSession when the cookie is absent, tampered with,
-// made with other keys, or names a session that was signed out or has
-// expired. An expired session found here is signed out in the background
-// with the cookie's key, so its pending deletions are committed even if
-// its connection was lost. It doesn't perform I/O itself.
-func (m *Manager) FromRequest(r *http.Request) (*Session, error) {
-	// The prefixed name first: a browser only keeps it when it came over
-	// HTTPS, so a plain cookie beside it may have been planted.
-	var v cookieValue
-	found := false
-	for _, name := range m.cookieNames {
-		if c, err := r.Cookie(name); err == nil && m.codec.Decode(name, c.Value, &v) == nil {
-			found = true
-			break
-		}
+// timer. secure says whether the browser reached us over HTTPS, as for
+// SetCookie: only the cookie name SetCookie uses for it is read, so over
+// HTTPS a plain cookie, which another site or plain HTTP may have planted,
+// signs nobody in. It returns ErrNoSession when the cookie is absent,
+// tampered with, made with other keys, or names a session that was signed
+// out or has expired. An expired session found here is signed out in the
+// background with the cookie's key, so its pending deletions are committed
+// even if its connection was lost. It doesn't perform I/O itself.
+func (m *Manager) FromRequest(r *http.Request, secure bool) (*Session, error) {
+	name := m.CookieName(secure)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return nil, ErrNoSession
 	}
-	if !found {
+	var v cookieValue
+	if err := m.codec.Decode(name, c.Value, &v); err != nil {
 		return nil, ErrNoSession
 	}
 	st, ok := m.store.get(v.ID)

@@ -54,7 +54,7 @@ func TestCookieRoundTrip(t *testing.T) {
 	// Requests 20 minutes apart keep the session alive well past IdleTimeout.
 	for range 3 {
 		clock.Advance(20 * time.Minute)
-		got, err := m.FromRequest(requestWith(c))
+		got, err := m.FromRequest(requestWith(c), false)
 		if err != nil || got.ID() != s.ID() {
 			t.Fatalf("FromRequest() = %v, %v, want session %s", got, err, s.ID())
 		}
@@ -72,7 +72,7 @@ func TestCookieRoundTrip(t *testing.T) {
 	if _, err := m.Logout(context.Background(), s); err != nil {
 		t.Fatalf("Logout() = %v, want nil", err)
 	}
-	if _, err := m.FromRequest(requestWith(c)); !errors.Is(err, ErrNoSession) {
+	if _, err := m.FromRequest(requestWith(c), false); !errors.Is(err, ErrNoSession) {
 		t.Errorf("FromRequest() after Logout = %v, want ErrNoSession", err)
 	}
 }
@@ -103,17 +103,17 @@ func TestCookieRejected(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got, err := tc.m.FromRequest(requestWith(tc.cookie)); !errors.Is(err, ErrNoSession) {
+			if got, err := tc.m.FromRequest(requestWith(tc.cookie), false); !errors.Is(err, ErrNoSession) {
 				t.Errorf("FromRequest() = %v, %v, want ErrNoSession", got, err)
 			}
 		})
 	}
-	if _, err := m.FromRequest(requestWith(good)); err != nil {
+	if _, err := m.FromRequest(requestWith(good), false); err != nil {
 		t.Fatalf("FromRequest(good cookie) = %v, want nil", err)
 	}
 
 	clock.Advance(DefaultIdleTimeout + time.Second)
-	if _, err := m.FromRequest(requestWith(good)); !errors.Is(err, ErrNoSession) {
+	if _, err := m.FromRequest(requestWith(good), false); !errors.Is(err, ErrNoSession) {
 		t.Errorf("FromRequest() after IdleTimeout = %v, want ErrNoSession", err)
 	}
 	m.wg.Wait()
@@ -138,8 +138,9 @@ func TestCookieSecure(t *testing.T) {
 }
 
 // TestCookieSecurePerRequest: a request that came over HTTPS gets the
-// prefixed Secure cookie, a plain one the plain cookie, and either finds its
-// session.
+// prefixed Secure cookie, a plain one the plain cookie, and each finds its
+// session by that name only: over HTTPS a plain cookie may have been
+// planted.
 func TestCookieSecurePerRequest(t *testing.T) {
 	srv := newTestServer(t, nil, 1, "alice")
 	m, _ := newTestManager(t, Config{})
@@ -150,14 +151,17 @@ func TestCookieSecurePerRequest(t *testing.T) {
 		if c.Name != wantName || c.Secure != secure {
 			t.Errorf("cookie over HTTPS %v = %s Secure %v, want %s Secure %v", secure, c.Name, c.Secure, wantName, secure)
 		}
-		if got, err := m.FromRequest(requestWith(c)); err != nil || got.ID() != s.ID() {
-			t.Errorf("FromRequest(%s) = %v, want the session", c.Name, err)
+		if got, err := m.FromRequest(requestWith(c), secure); err != nil || got.ID() != s.ID() {
+			t.Errorf("FromRequest(%s, secure %v) = %v, want the session", c.Name, secure, err)
+		}
+		if _, err := m.FromRequest(requestWith(c), !secure); !errors.Is(err, ErrNoSession) {
+			t.Errorf("FromRequest(%s, secure %v) = %v, want ErrNoSession", c.Name, !secure, err)
 		}
 	}
 	// A value made for one name does not pass under the other.
 	c := cookieOver(t, m, s, true)
 	c.Name = "popgate_session"
-	if _, err := m.FromRequest(requestWith(c)); !errors.Is(err, ErrNoSession) {
+	if _, err := m.FromRequest(requestWith(c), false); !errors.Is(err, ErrNoSession) {
 		t.Errorf("FromRequest(renamed cookie) = %v, want ErrNoSession", err)
 	}
 }

@@ -108,7 +108,7 @@ func TestEndReleases(t *testing.T) {
 	expired := signIn("expired")
 	c := cookieFrom(t, m, expired)
 	clock.Advance(DefaultIdleTimeout + time.Minute)
-	if _, err := m.FromRequest(requestWith(c)); !errors.Is(err, ErrNoSession) {
+	if _, err := m.FromRequest(requestWith(c), false); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("FromRequest() of an expired session = %v, want ErrNoSession", err)
 	}
 	checkReleased(t, m, ends, expired, "expiry found by a request")

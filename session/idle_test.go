@@ -54,13 +54,13 @@ func TestMaxLifetime(t *testing.T) {
 	req.AddCookie(w.Result().Cookies()[0])
 	for range 3 {
 		clock.Advance(20 * time.Minute)
-		if _, err := m.FromRequest(req); err != nil {
+		if _, err := m.FromRequest(req, false); err != nil {
 			t.Fatalf("FromRequest() = %v, want the session", err)
 		}
 	}
 	clock.Advance(time.Minute)
 	m.reap()
-	if _, err := m.FromRequest(req); !errors.Is(err, ErrNoSession) {
+	if _, err := m.FromRequest(req, false); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("FromRequest() after MaxLifetime = %v, want ErrNoSession", err)
 	}
 	if got := m.Stats(); got != (Stats{}) {
@@ -90,7 +90,7 @@ func TestExpiryWithoutConnection(t *testing.T) {
 
 	req := httptest.NewRequest("GET", "/", nil)
 	req.AddCookie(w.Result().Cookies()[0])
-	if _, err := m.FromRequest(req); !errors.Is(err, ErrNoSession) {
+	if _, err := m.FromRequest(req, false); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("FromRequest() after IdleTimeout = %v, want ErrNoSession", err)
 	}
 	m.reap()

@@ -15,15 +15,12 @@ import (
 // with NewManager and stop it with Close. All methods are safe for
 // concurrent use.
 type Manager struct {
-	cfg   Config
-	log   *slog.Logger
-	codec *securecookie.SecureCookie
-	// cookieNames are CookieName(true) and CookieName(false), in the
-	// order FromRequest tries them.
-	cookieNames [2]string
-	store       store
-	delays      loginDelays
-	slots       slots
+	cfg    Config
+	log    *slog.Logger
+	codec  *securecookie.SecureCookie
+	store  store
+	delays loginDelays
+	slots  slots
 
 	// bgCtx bounds work started without a request (reaper, expiry); Close
 	// cancels it when its own deadline runs out.
@@ -86,7 +83,6 @@ func NewManager(cfg Config) *Manager {
 		indexTurns: make(chan struct{}, 1),
 	}
 	m.slots.max = cfg.MaxConns
-	m.cookieNames = [2]string{m.CookieName(true), m.CookieName(false)}
 	m.bgCtx, m.bgCancel = context.WithCancel(context.Background())
 	go m.reaper()
 	return m

@@ -46,7 +46,7 @@ func (s *Server) upstream(id string) (session.Upstream, bool) {
 
 // handleLoginForm handles GET /login.
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.sessions.FromRequest(r); err == nil {
+	if _, err := s.sessions.FromRequest(r, s.isHTTPS(r)); err == nil {
 		http.Redirect(w, r, s.url(""), http.StatusSeeOther)
 		return
 	}

@@ -97,7 +97,7 @@ type sessionKey struct{}
 // context and sends everyone else to the sign-in page.
 func (s *Server) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess, err := s.sessions.FromRequest(r)
+		sess, err := s.sessions.FromRequest(r, s.isHTTPS(r))
 		if err != nil {
 			if !errors.Is(err, session.ErrNoSession) {
 				s.log.WarnContext(r.Context(), "session lookup failed", "error", err)

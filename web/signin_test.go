@@ -257,6 +257,59 @@ func TestCookieFlags(t *testing.T) {
 	}
 }
 
+// TestCookieNameFollowsScheme: a request that came over HTTPS is signed in
+// by the prefixed cookie only, since a plain one may have been planted by
+// another site of the domain or over plain HTTP; a plain request by the
+// plain cookie only.
+func TestCookieNameFollowsScheme(t *testing.T) {
+	srv := pop3test.NewServer(t, nil)
+	srv.AddMailbox("alice", "pw")
+	srv.AddMailbox("bob", "pw") // a second sign-in as alice would end the first session
+	ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	https := http.Header{"X-Forwarded-Proto": {"https"}}
+	cookieOver := func(user string, h http.Header) *http.Cookie {
+		t.Helper()
+		resp := postLogin(t, noRedirects(), ts.URL+"/", url.Values{"username": {user}, "password": {"pw"}}, h)
+		if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+			t.Fatalf("sign-in = %d with %d cookies", resp.StatusCode, len(resp.Cookies()))
+		}
+		return resp.Cookies()[0]
+	}
+	inbox := func(c *http.Cookie, h http.Header) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", ts.URL+"/", nil)
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		resp, err := noRedirects().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	plain, prefixed := cookieOver("alice", nil), cookieOver("bob", https)
+	if plain.Name != "popgate_session" || prefixed.Name != "__Host-popgate_session" {
+		t.Fatalf("cookies = %s and %s", plain.Name, prefixed.Name)
+	}
+	for _, tc := range []struct {
+		name   string
+		cookie *http.Cookie
+		header http.Header
+		want   int
+	}{
+		{"plain cookie over HTTP", plain, nil, http.StatusOK},
+		{"prefixed cookie over HTTPS", prefixed, https, http.StatusOK},
+		{"plain cookie over HTTPS", plain, https, http.StatusSeeOther},
+		{"prefixed cookie over HTTP", prefixed, nil, http.StatusSeeOther},
+	} {
+		if got := inbox(tc.cookie, tc.header); got != tc.want {
+			t.Errorf("%s: GET / = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestSameOriginPostsAccepted: the POSTs a forged page cannot make are the
 // ones the app's own pages make every day.
 func TestSameOriginPostsAccepted(t *testing.T) {
