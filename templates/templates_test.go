@@ -505,6 +505,28 @@ func TestLogoutView(t *testing.T) {
 	}
 }
 
+// TestSignedInView: the sign-in page of a signed-in browser names the
+// account and its server, escaped, and offers the inbox and a POST to sign
+// in as someone else that keeps the page to come back to.
+func TestSignedInView(t *testing.T) {
+	m := Meta{Base: "/mail/", User: "<b>alice</b>", Server: "Example Mail"}
+	doc, html := mustRender(t, SignedInView(SignedInPage{Meta: m, Inbox: "/mail/search?q=x", Next: "/mail/search?q=x"}))
+	checkPage(t, doc, html, "/mail/")
+	if got := doc.Find(`[data-testid="signed-in-as"]`).Text(); got != "You are signed in as <b>alice</b> on Example Mail." {
+		t.Errorf("signed-in notice = %q", got)
+	}
+	if got, _ := doc.Find(`[data-testid="go-to-inbox"]`).Attr("href"); got != "/mail/search?q=x" {
+		t.Errorf("Go to inbox link = %q, want /mail/search?q=x", got)
+	}
+	form := doc.Find(`main form[data-testid="switch-account"]`)
+	if action, _ := form.Attr("action"); action != "/mail/login/switch" || form.AttrOr("method", "") != "post" {
+		t.Errorf("switch form = %q %q, want post /mail/login/switch", form.AttrOr("method", ""), action)
+	}
+	if got, _ := form.Find(`input[name="next"]`).Attr("value"); got != "/mail/search?q=x" {
+		t.Errorf("next = %q, want /mail/search?q=x", got)
+	}
+}
+
 func TestErrorView(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -573,6 +595,7 @@ func TestWritePages(t *testing.T) {
 		"message.html":      MessageView(sampleMessage()),
 		"message-html.html": MessageView(sampleHTMLMessage()),
 		"logout.html":       LogoutView(LogoutPage{Meta: Meta{Base: "/mail/"}, Deleted: 3}),
+		"signed-in.html":    SignedInView(SignedInPage{Meta: sampleMeta(), Inbox: "/mail/"}),
 		"error.html":        ErrorView(sampleError()),
 		"frame.html":        templ.Raw("<!DOCTYPE html><p>Hello from the <b>HTML</b> part.</p>"),
 	}

@@ -66,6 +66,18 @@ type LoginPage struct {
 	Demo bool
 }
 
+// SignedInPage is GET Base+"login" while the browser is signed in. Meta
+// carries the account and its server.
+type SignedInPage struct {
+	Meta Meta
+	// Inbox is where "Go to inbox" leads: the inbox, or the local page the
+	// sign-in link asked for, which the web layer has checked.
+	Inbox string
+	// Next is that local page, kept for after signing in as someone else;
+	// "" for none.
+	Next string
+}
+
 // ServerOption is one entry of the server select on the sign-in form.
 type ServerOption struct {
 	ID, Label string

@@ -44,10 +44,11 @@ func (s *Server) upstream(id string) (session.Upstream, bool) {
 	return s.freeUpstream(id)
 }
 
-// handleLoginForm handles GET /login.
+// handleLoginForm handles GET /login: the sign-in form, or for a browser
+// that is signed in, which account it is (see renderSignedIn).
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.sessions.FromRequest(r, s.isHTTPS(r)); err == nil {
-		http.Redirect(w, r, s.url(""), http.StatusSeeOther)
+	if sess, err := s.sessions.FromRequest(r, s.isHTTPS(r)); err == nil {
+		s.renderSignedIn(w, r, sess, r.URL.Query().Get("next"))
 		return
 	}
 	s.renderLogin(w, r, http.StatusOK, loginForm{Next: r.URL.Query().Get("next")}, "", false)

@@ -130,6 +130,7 @@ func (s *Server) routes() http.Handler {
 	app.Handle("/static/*", http.StripPrefix(strings.TrimSuffix(s.base, "/"), static.Handler()))
 	app.Get("/login", s.handleLoginForm)
 	app.With(withDeadline(requestTimeout)).Post("/login", s.handleLogin)
+	app.With(withDeadline(requestTimeout)).Post("/login/switch", s.handleSwitchAccount)
 	app.Group(func(r chi.Router) {
 		r.Use(s.requireSession)
 		r.Group(func(r chi.Router) {
