@@ -245,8 +245,8 @@ func TestAccessibilityAxeSees(t *testing.T) {
 // TestAccessibility checks the sign-in page (of a demo with a choice of
 // servers, also with an error), the inbox (also with a deletion pending,
 // and empty), messages in HTML, as plain text and with attachments and an
-// attached message, the error pages (not found, server failing) and the
-// sign-out page.
+// attached message, the error pages (not found, server failing), the
+// sign-out page, and the sign-in page of a signed-in browser.
 func TestAccessibility(t *testing.T) {
 	requireBrowser(t)
 	axe := requireAxe(t)
@@ -330,4 +330,10 @@ func TestAccessibility(t *testing.T) {
 	signIn("bob", "pw")
 	j.expectAt(base)
 	check("inbox-empty")
+	mustNavigate(t, tab, base+"login")
+	j.expectAt(base + "login")
+	check("signed-in")
+	j.click(`form[action$="/login/switch"] button[type="submit"]`)
+	j.expectAt(base + "login?done=signedout")
+	check("signed-out-to-sign-in")
 }

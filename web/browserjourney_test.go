@@ -259,6 +259,24 @@ func runJourney(t *testing.T, v browserView) {
 	j.expect(slices.Equal(s.Rows, reversed(without(uids[:10], deleted))), "page 2 rows = %q, want the oldest but the deleted", s.Rows)
 	j.shot("signed-in-again")
 
+	// 12. The sign-in page of a signed-in browser names the account, which
+	// the header shows in full too, and signs in as someone else.
+	mustNavigate(t, tab, base+"login")
+	j.expectAt(base + "login")
+	s = j.state()
+	j.expect(strings.Contains(s.Main, "You are signed in as alice on "), "signed-in page = %q", s.Main)
+	var shown bool
+	if err := tab.eval(`[...document.querySelectorAll('[data-testid="account"] .user, [data-testid="account"] .server')]
+		.every(e => e.getBoundingClientRect().width > 0 && e.scrollWidth <= e.clientWidth)`, &shown); err != nil {
+		t.Fatal(err)
+	}
+	j.expect(shown, "the header does not show the user and server in full")
+	j.shot("signed-in-login")
+	j.click(`form[action$="/login/switch"] button[type="submit"]`)
+	j.expectAt(base + "login?done=signedout")
+	s = j.state()
+	j.expect(s.Heading == "Sign in to your mailbox", "after signing in as someone else the heading = %q", s.Heading)
+
 	if v := tab.violations(browserPolicy{Hosts: []string{hostOf(base), images.host()}, Images: true}); len(v) != 0 {
 		t.Errorf("the journey made the browser do:\n%s", strings.Join(v, "\n"))
 	}
