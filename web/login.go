@@ -79,7 +79,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusBadRequest, form, "Enter your user name and password.", true)
 		return
 	}
-	if s.limiter.exceeded(w, r, s.clientIP(r).String(), up.ID, form.Username) {
+	ip, account := s.clientIP(r), accountKey(up, form.Username)
+	device := s.device(r, account)
+	if s.limiter.exceeded(w, r, ip, account, device) {
 		s.log.WarnContext(r.Context(), "sign-in rate limited", "server", up.Label, "client_ip", s.clientIP(r).String())
 		s.metrics.signIn("rate_limited")
 		s.renderLogin(w, r, http.StatusTooManyRequests, form, "Too many sign-in attempts. Wait a few minutes, then try again.", false)
@@ -90,6 +92,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if session.KindOf(err) == session.KindUnreachable {
 			s.padUnreachable(r.Context(), start)
+		}
+		if session.KindOf(err) == session.KindWrongPassword {
+			s.limiter.failed(ip, account, device)
 		}
 		ue := classify(err)
 		s.metrics.signIn(signInOutcome(ue.status))
@@ -102,6 +107,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	s.limiter.succeeded(ip, account, device)
+	s.setDevice(w, r, account)
 	s.metrics.signIn("ok")
 	s.log.InfoContext(r.Context(), "signed in", "server", up.Label)
 	http.Redirect(w, r, s.localTarget(form.Next), http.StatusSeeOther)

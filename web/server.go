@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -41,9 +42,16 @@ type Config struct {
 	// AnyServer, when set, lets the sign-in form name any POP3 server
 	// (POPGATE_ALLOW_ANY_SERVER); nil offers the listed ones only.
 	AnyServer *AnyServer
-	// SignInsPerIP and SignInsPerAccount cap sign-in attempts in a
-	// ten-minute window (20 and 10 if zero).
+	// SignInsPerIP caps sign-in attempts per client address, and
+	// SignInsPerAccount failed sign-ins per account across all networks,
+	// in a ten-minute window (20 and 50 if zero). Failures per account
+	// and client network have a budget of their own, then a growing
+	// delay.
 	SignInsPerIP, SignInsPerAccount int
+	// DeviceKey signs the cookie that marks a browser which signed in to
+	// an account before; nil means a random key for the life of the
+	// Server.
+	DeviceKey []byte
 	// ReadState remembers which messages each account opened; nil keeps
 	// them in memory for the life of the Server. The Server does not
 	// close it.
@@ -62,6 +70,7 @@ type Server struct {
 
 	trustedProxies []netip.Prefix
 	limiter        *signInLimiter
+	deviceKey      []byte
 	anyServer      *AnyServer
 	metrics        *Metrics
 	ready          readiness
@@ -86,10 +95,14 @@ func NewServer(cfg Config, sessions *session.Manager) *Server {
 
 		trustedProxies: cfg.TrustedProxies,
 		limiter:        newSignInLimiter(cfg.SignInsPerIP, cfg.SignInsPerAccount),
+		deviceKey:      cfg.DeviceKey,
 		anyServer:      cfg.AnyServer,
 		metrics:        cfg.Metrics,
 		reads:          cfg.ReadState,
 		waitUntil:      sleepUntil,
+	}
+	if s.deviceKey == nil {
+		s.deviceKey = []byte(rand.Text())
 	}
 	if s.reads == nil {
 		s.reads = readstate.NewMemory()

@@ -243,10 +243,16 @@ func TestCookieFlags(t *testing.T) {
 			}
 			resp := postLogin(t, noRedirects(), ts.URL+"/", url.Values{"username": {"alice"}, "password": {password}}, h)
 			cookies := resp.Cookies()
-			if resp.StatusCode != http.StatusSeeOther || len(cookies) != 1 {
-				t.Fatalf("sign-in = %d with %d cookies", resp.StatusCode, len(cookies))
+			if resp.StatusCode != http.StatusSeeOther || len(cookies) != 2 {
+				t.Fatalf("sign-in = %d with %d cookies, want the session's and the device's", resp.StatusCode, len(cookies))
 			}
-			c := cookies[0]
+			c, device := cookies[0], cookies[1]
+			if strings.Contains(c.Name, "device") {
+				c, device = device, c
+			}
+			if wantDevice := strings.Replace(tc.want, "session", "device", 1); device.Name != wantDevice || device.Secure != tc.secure || !device.HttpOnly || device.SameSite != http.SameSiteLaxMode {
+				t.Errorf("device cookie = %s Secure=%v HttpOnly=%v SameSite=%v, want %s Secure=%v HttpOnly Lax", device.Name, device.Secure, device.HttpOnly, device.SameSite, wantDevice, tc.secure)
+			}
 			if c.Name != tc.want || c.Secure != tc.secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
 				t.Errorf("cookie = %s Secure=%v HttpOnly=%v SameSite=%v Path=%s, want %s Secure=%v HttpOnly Lax /", c.Name, c.Secure, c.HttpOnly, c.SameSite, c.Path, tc.want, tc.secure)
 			}
@@ -404,5 +410,63 @@ func TestUntrustedCertificate(t *testing.T) {
 	}
 	if srv.Logins() != 0 {
 		t.Errorf("the server saw %d sign-ins", srv.Logins())
+	}
+}
+
+// TestSignInOthersFailuresDontLockOwner: a guesser's failures on an
+// account hold back the guesser's network, not the owner's.
+func TestSignInOthersFailuresDontLockOwner(t *testing.T) {
+	srv := pop3test.NewServer(t, nil)
+	srv.AddMailbox("bob", "pw")
+	ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	from := func(ip string) http.Header { return http.Header{"X-Forwarded-For": {ip}} }
+	var codes []int
+	for i := 0; i < 10; i++ {
+		codes = append(codes, postLogin(t, noRedirects(), ts.URL+"/", url.Values{"username": {"bob"}, "password": {"guess"}}, from("198.51.100.7")).StatusCode)
+	}
+	if codes[0] != http.StatusUnauthorized || codes[9] != http.StatusTooManyRequests {
+		t.Errorf("guesser's attempts = %v, want 401 first and 429 last", codes)
+	}
+	if resp := postLogin(t, noRedirects(), ts.URL+"/", url.Values{"username": {"bob"}, "password": {"pw"}}, from("203.0.113.9")); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("owner's sign-in from another network = %d, want 303", resp.StatusCode)
+	}
+}
+
+// TestSignInDeviceCookie: a browser that signed in to an account before
+// passes the per-account ceiling other networks' failures reached.
+func TestSignInDeviceCookie(t *testing.T) {
+	srv := pop3test.NewServer(t, nil)
+	srv.AddMailbox("bob", "pw")
+	ts, _ := signInApp(t, srv, pop3.SecurityNone, web.Config{BasePath: "/mail/", SignInsPerAccount: 3,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	app := ts.URL + "/mail/"
+	from := func(ip string) http.Header { return http.Header{"X-Forwarded-For": {ip}} }
+	jar, _ := cookiejar.New(nil)
+	owner := noRedirects()
+	owner.Jar = jar
+	resp := postLogin(t, owner, app, url.Values{"username": {"bob"}, "password": {"pw"}}, from("203.0.113.9"))
+	var device *http.Cookie
+	for _, c := range resp.Cookies() {
+		if strings.Contains(c.Name, "device") {
+			device = c
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || device == nil {
+		t.Fatalf("first sign-in = %d with cookies %v, want 303 and a device cookie", resp.StatusCode, resp.Cookies())
+	}
+	if !device.HttpOnly || device.SameSite != http.SameSiteLaxMode || device.Path != "/mail/" || device.MaxAge < 30*24*3600 ||
+		strings.Contains(strings.ToLower(device.Value), "bob") {
+		t.Errorf("device cookie = %+v, want HttpOnly, SameSite=Lax, Path=/mail/, long-lived, without the user name", device)
+	}
+	for i, ip := range []string{"198.51.1.7", "198.51.2.7", "198.51.3.7"} {
+		if resp := postLogin(t, noRedirects(), app, url.Values{"username": {"bob"}, "password": {"guess"}}, from(ip)); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d = %d, want 401", i+1, resp.StatusCode)
+		}
+	}
+	if resp := postLogin(t, noRedirects(), app, url.Values{"username": {"bob"}, "password": {"pw"}}, from("192.0.2.1")); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("new browser past the per-account ceiling = %d, want 429", resp.StatusCode)
+	}
+	if resp := postLogin(t, owner, app, url.Values{"username": {"bob"}, "password": {"pw"}}, from("203.0.113.9")); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("browser with the device cookie = %d, want 303", resp.StatusCode)
 	}
 }

@@ -115,6 +115,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Logger:    m.Logger,
 
 		TrustedProxies: m.Config.TrustedProxies,
+		DeviceKey:      m.deviceKey(),
 		AnyServer:      m.anyServer(),
 		Metrics:        m.Metrics,
 		ReadState:      m.ReadState,
@@ -323,4 +324,14 @@ func (m *Main) cookieKeys() (hashKey, blockKey []byte) {
 	h := sha256.Sum256([]byte("popgate cookie hash\x00" + m.Config.SessionKey))
 	b := sha256.Sum256([]byte("popgate cookie block\x00" + m.Config.SessionKey))
 	return h[:], b[:]
+}
+
+// deviceKey derives the key that signs device cookies from the session
+// secret; without one, the web layer picks a random key (nil).
+func (m *Main) deviceKey() []byte {
+	if m.Config.SessionKey == "" {
+		return nil
+	}
+	k := sha256.Sum256([]byte("popgate device\x00" + m.Config.SessionKey))
+	return k[:]
 }
