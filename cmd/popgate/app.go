@@ -124,14 +124,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("POPGATE_LISTEN: %w", err)
 	}
-	m.HTTP = &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
-	}
+	m.HTTP = m.newHTTPServer(handler)
 	go func() {
 		if err := m.HTTP.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Logger.Error("http server stopped", "error", err)
@@ -144,14 +137,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Metrics.Handler())
-		m.metricsHTTP = &http.Server{
-			Handler:           mux,
-			ReadHeaderTimeout: readHeaderTimeout,
-			ReadTimeout:       readTimeout,
-			WriteTimeout:      writeTimeout,
-			IdleTimeout:       idleTimeout,
-			ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
-		}
+		m.metricsHTTP = m.newHTTPServer(mux)
 		m.metricsAddr = mln.Addr().String()
 		go m.metricsHTTP.Serve(mln)
 	}
@@ -162,6 +148,19 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Logger.Info("popgate serving", "addr", m.URL(), "metrics", m.metricsURL(), "servers", len(upstreams), "demo", m.Demo != nil)
 	return nil
+}
+
+// newHTTPServer returns a server for h with popgate's timeouts, logging
+// its own errors as warnings.
+func (m *Main) newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // demoRestoreEvery is how often the demo mailbox is checked for refilling.
