@@ -78,10 +78,24 @@ type Config struct {
 	// before using it, and reconnect if it is dead (DefaultProbeAfter).
 	ProbeAfter time.Duration
 	// MaxConns caps the open POP3 connections across all sessions
-	// (DefaultMaxConns). When full, the least recently used idle connection
-	// that holds nothing pending is closed; if there is none, the request
-	// fails with ErrTooManyConnections.
+	// (DefaultMaxConns). When it, or one of the caps below, is reached,
+	// the least recently used idle connection whose closing makes room
+	// and whose session can do without it (nothing pending, no
+	// LOGIN-DELAY of a listed server) is closed; if there is none, the
+	// request fails with a *ConnLimitError (ErrTooManyConnections).
 	MaxConns int
+	// MaxConnsPerNetwork caps the connections of the sessions signed in
+	// from one browser network (ClientNetwork: a /24 or a /64), so that
+	// one party cannot take them all (a tenth of MaxConns by default).
+	// Raise it when many users share one address, behind one NAT.
+	MaxConnsPerNetwork int
+	// MaxConnsPerServer caps the connections to any one mail server
+	// (MaxConns by default: a listed server may use them all).
+	MaxConnsPerServer int
+	// MaxConnsUserNamed caps the connections to the servers users named
+	// (Upstream.UserNamed) together, a tenth of MaxConns by default; each
+	// such server gets at most a quarter of it.
+	MaxConnsUserNamed int
 	// Logger receives operational logs, never passwords or message content.
 	// Nil means slog.Default().
 	Logger *slog.Logger
@@ -148,6 +162,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxConns <= 0 {
 		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxConnsPerNetwork <= 0 {
+		c.MaxConnsPerNetwork = max(1, c.MaxConns/10)
+	}
+	if c.MaxConnsPerServer <= 0 {
+		c.MaxConnsPerServer = c.MaxConns
+	}
+	if c.MaxConnsUserNamed <= 0 {
+		c.MaxConnsUserNamed = max(1, c.MaxConns/10)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

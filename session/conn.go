@@ -42,11 +42,12 @@ func (st *state) ensure(ctx context.Context, key []byte) (*pop3.Client, error) {
 	if err != nil {
 		return nil, ErrNoSession
 	}
-	c, err := st.m.dial(ctx, st.up, st.username, password, st, true)
+	slot := newTicket(st.up, st.network)
+	c, err := st.m.dial(ctx, st.up, st.username, password, slot, st, true)
 	if err != nil {
 		return nil, err
 	}
-	st.attach(c)
+	st.attach(c, slot)
 	if err := st.snapshot(ctx); err != nil {
 		st.drop()
 		return nil, err

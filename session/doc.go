@@ -19,6 +19,12 @@
 // alive with NOOP, because without the cookie's key the Manager could not
 // sign in again to commit them.
 //
+// Open connections are counted against caps (slots.go): in all
+// (Config.MaxConns), per browser network (ClientNetwork), per mail server,
+// and for the servers users named together, so that no one party can take
+// every connection. Reaching a cap closes the least recently used idle
+// connection whose closing makes room and whose session can spare it.
+//
 // Each session also keeps a header index: a compact, decoded entry per UID
 // (From, To and Cc, Subject, Date), filled newest first by a background
 // goroutine with pipelined TOP n 0 in the pauses between the user's

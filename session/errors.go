@@ -43,3 +43,29 @@ func (e *LoginDelayError) Error() string {
 func (e *LoginDelayError) Is(target error) bool { return target == ErrLoginDelay }
 
 var _ error = (*LoginDelayError)(nil)
+
+// ConnLimitError is returned instead of dialing when a cap on POP3
+// connections leaves no room and no open connection can be closed to make
+// some. It matches ErrTooManyConnections with errors.Is.
+type ConnLimitError struct {
+	Limit ConnLimit // the cap that was met
+}
+
+// Error names the cap. It doesn't perform I/O.
+func (e *ConnLimitError) Error() string {
+	what := [...]string{
+		LimitTotal:     "in all",
+		LimitNetwork:   "from the browser's network",
+		LimitServer:    "to the mail server",
+		LimitUserNamed: "to servers users named",
+	}
+	if e.Limit < 0 || int(e.Limit) >= len(what) {
+		return ErrTooManyConnections.Error()
+	}
+	return fmt.Sprintf("%v %s", ErrTooManyConnections, what[e.Limit])
+}
+
+// Is reports whether target is ErrTooManyConnections.
+func (e *ConnLimitError) Is(target error) bool { return target == ErrTooManyConnections }
+
+var _ error = (*ConnLimitError)(nil)

@@ -3,28 +3,39 @@ package session
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"popgate/pop3"
 )
 
-// Login dials up, signs in as username and takes the snapshot (UIDL, or
+// Login is LoginFrom for a caller that serves no browser, such as a
+// benchmark: its connection counts in no network's share.
+func (m *Manager) Login(ctx context.Context, up Upstream, username, password string) (*Session, error) {
+	return m.LoginFrom(ctx, netip.Addr{}, up, username, password)
+}
+
+// LoginFrom dials up, signs in as username and takes the snapshot (UIDL, or
 // synthesized ids on a server without it, and LIST sizes). ctx bounds all of
 // it. The password is kept only sealed with a new random key, which the
 // returned Session carries for SetCookie; every Login makes a new session
-// id.
+// id. client is the browser's address: the session's connections, now and
+// when it signs in again, count in the share of its ClientNetwork
+// (Config.MaxConnsPerNetwork).
 //
 // Errors are those of package pop3 as they are (a *pop3.Error with code
 // AUTH, IN-USE, LOGIN-DELAY or SYS/TEMP; timeouts; dial errors), a
 // *LoginDelayError when the server's LOGIN-DELAY has not passed since this
-// user's last sign-in, ErrTooManyConnections, or ErrClosed.
-func (m *Manager) Login(ctx context.Context, up Upstream, username, password string) (*Session, error) {
+// user's last sign-in, a *ConnLimitError (ErrTooManyConnections), or
+// ErrClosed.
+func (m *Manager) LoginFrom(ctx context.Context, client netip.Addr, up Upstream, username, password string) (*Session, error) {
 	if m.closing.Load() {
 		return nil, ErrClosed
 	}
 	m.signIns.Add(1)
 	defer m.signIns.Add(-1)
-	c, err := m.dial(ctx, up, username, password, nil, false)
+	slot := newTicket(up, ClientNetwork(client))
+	c, err := m.dial(ctx, up, username, password, slot, nil, false)
 	var carried []string
 	if isInUse(err) {
 		var ended bool
@@ -37,7 +48,7 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 				ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), signOutTimeout)
 				defer cancel()
 			}
-			c, err = m.dial(ctx, up, username, password, nil, true)
+			c, err = m.dial(ctx, up, username, password, slot, nil, true)
 		}
 	}
 	lost := func(err error) {
@@ -54,6 +65,7 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 	st.m = m
 	st.up = up
 	st.username = username
+	st.network = slot.network
 	st.keyHash = keyHash(key)
 	st.created = m.now()
 	st.pending = make(map[string]bool, len(carried))
@@ -64,7 +76,7 @@ func (m *Manager) Login(ctx context.Context, up Upstream, username, password str
 	st.userAt.Store(monoNow())
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.attach(c)
+	st.attach(c, slot)
 	if err := st.snapshot(ctx); err != nil {
 		st.drop()
 		lost(err)
@@ -153,16 +165,17 @@ func (st *state) markCarried(ctx context.Context) {
 	}
 }
 
-// dial signs in to up, honouring LOGIN-DELAY and MaxConns. self is the
-// session that wants a new connection, whose own connection must not be
-// picked to make room; nil for Login. retryInUse waits for the lock of a
-// connection popgate itself just closed (always so when self is set).
-func (m *Manager) dial(ctx context.Context, up Upstream, username, password string, self *state, retryInUse bool) (*pop3.Client, error) {
+// dial signs in to up, honouring LOGIN-DELAY and the connection caps,
+// in whose counts the connection is slot. self is the session that wants a
+// new connection, whose own connection must not be picked to make room;
+// nil for Login. retryInUse waits for the lock of a connection popgate
+// itself just closed (always so when self is set).
+func (m *Manager) dial(ctx context.Context, up Upstream, username, password string, slot ticket, self *state, retryInUse bool) (*pop3.Client, error) {
 	key := delayKey(up, username)
 	if err := m.delays.check(key, m.now()); err != nil {
 		return nil, err
 	}
-	if err := m.slots.acquire(m, self); err != nil {
+	if err := m.slots.acquire(m, self, slot); err != nil {
 		return nil, err
 	}
 	for wait := inUseFirstWait; ; wait *= 2 {
@@ -175,13 +188,13 @@ func (m *Manager) dial(ctx context.Context, up Upstream, username, password stri
 		// we just closed until it notices; a first sign-in that finds the
 		// mailbox in use, though, has met another mail program.
 		if (self == nil && !retryInUse) || !isInUse(err) || wait > inUseMaxWait {
-			m.slots.release()
+			m.slots.release(slot)
 			return nil, err
 		}
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			m.slots.release()
+			m.slots.release(slot)
 			return nil, err
 		}
 	}

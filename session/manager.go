@@ -82,7 +82,7 @@ func NewManager(cfg Config) *Manager {
 
 		indexTurns: make(chan struct{}, 1),
 	}
-	m.slots.max = cfg.MaxConns
+	m.slots.lim = newConnLimits(cfg)
 	m.bgCtx, m.bgCancel = context.WithCancel(context.Background())
 	go m.reaper()
 	return m

@@ -2,6 +2,7 @@ package session
 
 import (
 	"crypto/sha256"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ type state struct {
 	logID    string
 	up       Upstream
 	username string
+	network  netip.Prefix // ClientNetwork of the browser that signed in
 	keyHash  [sha256.Size]byte
 	created  time.Time
 
@@ -35,6 +37,7 @@ type state struct {
 	ended     bool              // signed out or expired; requests get ErrNoSession
 	sealed    []byte            // the password, sealed with the cookie's key
 	client    *pop3.Client      // nil while no connection is open
+	slot      ticket            // the slot client occupies
 	connUsed  time.Time         // end of the last exchange on client
 	delay     time.Duration     // LOGIN-DELAY of the current or last connection
 	caps      pop3.Capabilities // of the current or last connection
@@ -105,9 +108,10 @@ func (st *state) expired(now time.Time) bool {
 }
 
 // attach makes c the session's connection. The caller holds mu and the
-// slot that c occupies.
-func (st *state) attach(c *pop3.Client) {
+// slot t that c occupies.
+func (st *state) attach(c *pop3.Client, t ticket) {
 	st.client = c
+	st.slot = t
 	st.connUsed = st.m.now()
 	st.caps = c.Capabilities()
 	st.delay = loginDelay(st.caps)
@@ -133,7 +137,7 @@ func (st *state) closeConn() {
 func (st *state) drop() {
 	if st.client != nil {
 		st.closeConn()
-		st.m.slots.release()
+		st.m.slots.release(st.slot)
 	}
 }
 
@@ -154,31 +158,39 @@ func (st *state) wipe() {
 // evictable reports whether the connection may be closed to make room: it
 // is open and the session needs it for neither pending deletions nor
 // LOGIN-DELAY. The caller holds mu.
+//
+// A session to a server a user named is evictable under LOGIN-DELAY all
+// the same: that server may be the attacker's own, announcing the delay
+// only so that its sessions hold their connections. Its user, if real,
+// finds the sign-in delayed on the next request and is told how long.
 func (st *state) evictable() bool {
-	return st.client != nil && !st.ended && len(st.pending) == 0 && st.delay == 0
+	return st.client != nil && !st.ended && len(st.pending) == 0 &&
+		(st.delay == 0 || st.up.UserNamed)
 }
 
 // idleSince reports, without waiting for a busy session, whether its
-// connection could be evicted and when it was last used.
-func (st *state) idleSince() (time.Time, bool) {
+// connection could be evicted, when it was last used and the slot it
+// holds.
+func (st *state) idleSince() (time.Time, ticket, bool) {
 	if !st.mu.TryLock() {
-		return time.Time{}, false
+		return time.Time{}, ticket{}, false
 	}
 	defer st.mu.Unlock()
-	return st.connUsed, st.evictable()
+	return st.connUsed, st.slot, st.evictable()
 }
 
 // tryEvict closes the connection if it is still evictable and not in use,
-// keeping the slot for the caller.
-func (st *state) tryEvict() bool {
+// and returns the slot it held, for the caller to count out: the caller
+// holds slots.mu.
+func (st *state) tryEvict() (ticket, bool) {
 	if !st.mu.TryLock() {
-		return false
+		return ticket{}, false
 	}
 	defer st.mu.Unlock()
 	if !st.evictable() {
-		return false
+		return ticket{}, false
 	}
 	st.closeConn()
 	st.m.log.Debug("session: connection closed to make room", st.logAttrs()...)
-	return true
+	return st.slot, true
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -64,6 +65,31 @@ func ParseUpstream(rawURL string) (Upstream, error) {
 		up.Options.TLSConfig = &tls.Config{ServerName: host}
 	}
 	return up, nil
+}
+
+// ServerKey names the mail server up reaches, the same however it was
+// spelled: a listed server by its ID; one a user named by its host,
+// lower-cased, without a trailing dot and, for an address, in its
+// shortest form with an IPv4-mapped IPv6 one unmapped, and its port as a
+// number. Names are not resolved, so two names of one address stay two
+// keys. It is what counts a server's connections and, in the layer above,
+// its accounts' sign-in failures. It doesn't perform I/O.
+func (u Upstream) ServerKey() string {
+	if !u.UserNamed {
+		return "listed\x00" + u.ID
+	}
+	host, port, err := net.SplitHostPort(u.Addr)
+	if err != nil {
+		return "named\x00" + u.Addr
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if a, err := netip.ParseAddr(host); err == nil {
+		host = a.Unmap().String()
+	}
+	if n, err := strconv.Atoi(port); err == nil {
+		port = strconv.Itoa(n)
+	}
+	return "named\x00" + host + "\x00" + port
 }
 
 // probeDeadline bounds a Probe.

@@ -43,11 +43,15 @@ var (
 	errServerRefused   = newUserError(http.StatusBadGateway, "Mail server refused", "The mail server refused the request. Try again later; if it keeps happening, tell the administrator.")
 	errSignedOut       = newUserError(http.StatusUnauthorized, "Signed out", "You are signed out. Sign in again to continue.")
 	errTooManySessions = newUserError(http.StatusServiceUnavailable, "Too busy", "popgate is serving as many mailboxes as it can right now; try again in a few minutes.")
-	errTooLarge        = newUserError(http.StatusBadGateway, "Message too large", "This message is too large for popgate to fetch from the mail server. Open your mailbox in a mail program to read it.")
-	errListTooLarge    = newUserError(http.StatusBadGateway, "Mailbox list too long", "Your mail server sent more than popgate can handle (its list of messages is too long). Tell the administrator.")
-	errSessionBusy     = newUserError(http.StatusServiceUnavailable, "Mailbox busy", "Your mailbox is still busy with another of your requests, such as a download in another tab; try again when it has finished.")
-	errShuttingDown    = &userError{status: http.StatusServiceUnavailable, title: "Restarting", message: "popgate is restarting or shutting down; try again in a minute.", retryAfter: 30 * time.Second}
-	errInternal        = newUserError(http.StatusInternalServerError, "Something went wrong", "Something went wrong on our side. Try again; if it keeps happening, tell the administrator.")
+	// The two below are 503s too: the cap is popgate's, and it lifts as
+	// sessions end, with no count of the user's own to wait out.
+	errTooManyFromNetwork = newUserError(http.StatusServiceUnavailable, "Too busy", "popgate is serving as many mailboxes as it can for your network (your office or provider, say) right now; try again in a few minutes.")
+	errTooManyToServer    = newUserError(http.StatusServiceUnavailable, "Too busy", "popgate has as many connections to that mail server as it allows right now; try again in a few minutes.")
+	errTooLarge           = newUserError(http.StatusBadGateway, "Message too large", "This message is too large for popgate to fetch from the mail server. Open your mailbox in a mail program to read it.")
+	errListTooLarge       = newUserError(http.StatusBadGateway, "Mailbox list too long", "Your mail server sent more than popgate can handle (its list of messages is too long). Tell the administrator.")
+	errSessionBusy        = newUserError(http.StatusServiceUnavailable, "Mailbox busy", "Your mailbox is still busy with another of your requests, such as a download in another tab; try again when it has finished.")
+	errShuttingDown       = &userError{status: http.StatusServiceUnavailable, title: "Restarting", message: "popgate is restarting or shutting down; try again in a minute.", retryAfter: 30 * time.Second}
+	errInternal           = newUserError(http.StatusInternalServerError, "Something went wrong", "Something went wrong on our side. Try again; if it keeps happening, tell the administrator.")
 )
 
 func newUserError(status int, title, message string) *userError {
@@ -83,6 +87,15 @@ func classify(err error) *userError {
 			message:    fmt.Sprintf("Your mail server allows only one sign-in every few minutes; try again in %d minute%s.", minutes, plural(minutes)),
 			retryAfter: delay.RetryAfter}
 	case session.KindTooManyConnections:
+		var limit *session.ConnLimitError
+		if errors.As(err, &limit) {
+			switch limit.Limit {
+			case session.LimitNetwork:
+				return errTooManyFromNetwork
+			case session.LimitServer, session.LimitUserNamed:
+				return errTooManyToServer
+			}
+		}
 		return errTooManySessions
 	case session.KindServerDown:
 		return errUnavailable

@@ -88,7 +88,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	sess, err := s.sessions.Login(r.Context(), up, form.Username, form.Password)
+	sess, err := s.sessions.LoginFrom(r.Context(), ip, up, form.Username, form.Password)
 	if err != nil {
 		if session.KindOf(err) == session.KindUnreachable {
 			s.padUnreachable(r.Context(), start)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -114,13 +113,7 @@ func networkKey(ip netip.Addr, account, device string) string {
 	if device != "" {
 		return account + "\x00device\x00" + device
 	}
-	ip = ip.Unmap()
-	bits := 64
-	if ip.Is4() {
-		bits = 24
-	}
-	p, _ := ip.Prefix(bits)
-	return account + "\x00net\x00" + p.String()
+	return account + "\x00net\x00" + session.ClientNetwork(ip).String()
 }
 
 // wait returns how long an attempt by ip on account must wait, 0 if none.
@@ -237,25 +230,8 @@ func (l *signInLimiter) entries() int {
 }
 
 // accountKey names the account username on up for the limiter, the same
-// for every spelling of it: a listed server by its ID, a server a user
-// named by its host (lowercased, without a trailing dot, an IPv4-mapped
-// IPv6 address unmapped, any address in its canonical form) and numeric
-// port, whatever the scheme; the user name trimmed and lowercased.
+// for every spelling of it: the server by its Upstream.ServerKey (any
+// scheme), the user name trimmed and lowercased.
 func accountKey(up session.Upstream, username string) string {
-	user := strings.ToLower(strings.TrimSpace(username))
-	if !up.UserNamed {
-		return "listed\x00" + up.ID + "\x00" + user
-	}
-	host, port, err := net.SplitHostPort(up.Addr)
-	if err != nil {
-		return "named\x00" + up.Addr + "\x00" + user
-	}
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if a, err := netip.ParseAddr(host); err == nil {
-		host = a.Unmap().String()
-	}
-	if n, err := strconv.Atoi(port); err == nil {
-		port = strconv.Itoa(n)
-	}
-	return "named\x00" + host + "\x00" + port + "\x00" + user
+	return up.ServerKey() + "\x00" + strings.ToLower(strings.TrimSpace(username))
 }

@@ -70,19 +70,8 @@ func newUnreachableApp(t *testing.T, srv *pop3test.Server, allowed []netip.Prefi
 // servers compare.
 func signInBody(t *testing.T, app, server string) (int, string) {
 	t.Helper()
-	form := url.Values{"server": {server}, "username": {"alice"}, "password": {"pw"}}
-	req, _ := http.NewRequest("POST", app+"/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := noRedirects().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, strings.ReplaceAll(string(b), server, "SERVER")
+	status, page := signInFrom(t, app, "", url.Values{"server": {server}, "username": {"alice"}, "password": {"pw"}})
+	return status, strings.ReplaceAll(page, server, "SERVER")
 }
 
 // closedPort returns a loopback port nothing listens on.

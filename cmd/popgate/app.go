@@ -106,6 +106,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Logger:      m.Logger,
 		Committed:   m.Metrics.Committed,
 		Envelope:    web.ParseEnvelope,
+
+		MaxConns:           m.Config.MaxConnections,
+		MaxConnsPerNetwork: m.Config.MaxConnectionsPerNetwork,
 	})
 	m.Sessions = sessions
 	handler := web.NewServer(web.Config{

@@ -52,6 +52,14 @@ type Config struct {
 	// outlives a process: which messages each account has read. Empty
 	// keeps that in memory.
 	DataDir string
+	// MaxConnections caps the open POP3 connections
+	// (POPGATE_MAX_CONNECTIONS, --max-connections), and
+	// MaxConnectionsPerNetwork those of the browsers of one /24 or /64
+	// (POPGATE_MAX_CONNECTIONS_PER_NETWORK,
+	// --max-connections-per-network); zero means a tenth of
+	// MaxConnections.
+	MaxConnections           int
+	MaxConnectionsPerNetwork int
 
 	// RootCAs holds the system pool plus CAFile's certificates, filled by
 	// Validate.
@@ -100,6 +108,8 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	metricsListen := fs.String("metrics-listen", "", "serve Prometheus /metrics on this address, such as 127.0.0.1:9100; not served when unset (POPGATE_METRICS_LISTEN)")
 	shutdown := fs.String("shutdown-timeout", "", "how long a graceful stop may take, e.g. 30s (POPGATE_SHUTDOWN_TIMEOUT)")
 	dataDir := fs.String("data-dir", "", "directory for read/unread marks, created with mode 0700; in memory when unset (POPGATE_DATA_DIR)")
+	maxConns := fs.String("max-connections", "", "most POP3 connections open at once (POPGATE_MAX_CONNECTIONS, default 1000)")
+	maxConnsNet := fs.String("max-connections-per-network", "", "most POP3 connections for the browsers of one /24 or /64 (POPGATE_MAX_CONNECTIONS_PER_NETWORK, default a tenth of --max-connections)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (POPGATE_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -213,6 +223,12 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", dataSource, err))
 		}
 	}
+	maxValue, maxSource := pick("max-connections", *maxConns, "POPGATE_MAX_CONNECTIONS")
+	cfg.MaxConnections, err = parseCount(maxValue, maxSource, session.DefaultMaxConns, 1, 1_000_000)
+	errs = append(errs, err)
+	netValue, netSource := pick("max-connections-per-network", *maxConnsNet, "POPGATE_MAX_CONNECTIONS_PER_NETWORK")
+	cfg.MaxConnectionsPerNetwork, err = parseCount(netValue, netSource, 0, 1, 1_000_000)
+	errs = append(errs, err)
 	netsValue, netsSource := pick("allowed-networks", *allowedNets, "POPGATE_ALLOWED_NETWORKS")
 	cfg.AllowedNetworks, err = parsePrefixes(netsValue, netsSource)
 	errs = append(errs, err)
@@ -248,6 +264,18 @@ func parseDuration(value, source string, def, lo, hi time.Duration) (time.Durati
 		return def, fmt.Errorf("%s: %q must be a duration between %v and %v", source, value, lo, hi)
 	}
 	return d, nil
+}
+
+// parseCount reads a whole-number setting within [lo, hi]; empty is def.
+func parseCount(value, source string, def, lo, hi int) (int, error) {
+	if value == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil || n < lo || n > hi {
+		return def, fmt.Errorf("%s: %q must be a whole number between %d and %d", source, value, lo, hi)
+	}
+	return n, nil
 }
 
 // parsePrefixes reads a comma-separated list of addresses and CIDRs.

@@ -33,8 +33,8 @@ func TestLoadConfig(t *testing.T) {
 					t.Errorf("Servers[%d] = %+v, want %+v", i, c.Servers[i], want[i])
 				}
 			}
-			if c.Listen != ":8080" || c.IdleTimeout != 30*time.Minute || c.BasePath != "/" {
-				t.Errorf("defaults = %q, %v, %q", c.Listen, c.IdleTimeout, c.BasePath)
+			if c.Listen != ":8080" || c.IdleTimeout != 30*time.Minute || c.BasePath != "/" || c.MaxConnections != 1000 || c.MaxConnectionsPerNetwork != 0 {
+				t.Errorf("defaults = %q, %v, %q, %d, %d", c.Listen, c.IdleTimeout, c.BasePath, c.MaxConnections, c.MaxConnectionsPerNetwork)
 			}
 		},
 	}, {
@@ -72,6 +72,15 @@ func TestLoadConfig(t *testing.T) {
 			}
 		},
 	}, {
+		name: "connection caps: default, environment, flag",
+		env:  []string{"POPGATE_DEMO=1", "POPGATE_MAX_CONNECTIONS_PER_NETWORK=250"},
+		args: []string{"--max-connections", "5000"},
+		check: func(t *testing.T, c Config) {
+			if c.MaxConnections != 5000 || c.MaxConnectionsPerNetwork != 250 {
+				t.Errorf("MaxConnections, MaxConnectionsPerNetwork = %d, %d, want 5000, 250", c.MaxConnections, c.MaxConnectionsPerNetwork)
+			}
+		},
+	}, {
 		name: "demo alone is enough",
 		args: []string{"--demo", "--trusted-proxies", "127.0.0.1, 10.1.2.3/8"},
 		check: func(t *testing.T, c Config) {
@@ -98,6 +107,9 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad metrics listen flag", env: []string{"POPGATE_DEMO=1"}, args: []string{"--metrics-listen", "[::1"}, wantErr: "--metrics-listen"},
 		{name: "bad shutdown timeout", env: []string{"POPGATE_DEMO=1", "POPGATE_SHUTDOWN_TIMEOUT=0"}, wantErr: "POPGATE_SHUTDOWN_TIMEOUT"},
 		{name: "bad proxy", env: []string{"POPGATE_DEMO=1", "POPGATE_TRUSTED_PROXIES=10.0.0.0/8,nginx"}, wantErr: "POPGATE_TRUSTED_PROXIES"},
+		{name: "bad max connections", env: []string{"POPGATE_DEMO=1", "POPGATE_MAX_CONNECTIONS=lots"}, wantErr: "POPGATE_MAX_CONNECTIONS"},
+		{name: "no connections", env: []string{"POPGATE_DEMO=1"}, args: []string{"--max-connections", "0"}, wantErr: "--max-connections"},
+		{name: "bad connections per network", env: []string{"POPGATE_DEMO=1", "POPGATE_MAX_CONNECTIONS_PER_NETWORK=-5"}, wantErr: "POPGATE_MAX_CONNECTIONS_PER_NETWORK"},
 		{name: "bad base path", env: []string{"POPGATE_DEMO=1", "POPGATE_BASE_PATH=//evil"}, wantErr: "POPGATE_BASE_PATH"},
 	}
 	for _, tc := range tests {

@@ -314,7 +314,11 @@ func (s *Server) login(c *session, user string, check func(pass string) bool) st
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.boxes[user]
-	if b == nil || !check(b.pass) {
+	if b == nil && c.opts.AnyUser {
+		b = &mailbox{}
+		s.boxes[user] = b
+	}
+	if b == nil || (!c.opts.AnyUser && !check(b.pass)) {
 		return c.errLine("AUTH", msgAuthFail)
 	}
 	now := time.Now()

@@ -91,3 +91,30 @@ func TestFloodUnterminated(t *testing.T) {
 	c.conn.Close()
 	waitFor(t, "the server to notice the hang-up", func() bool { return s.ActiveConns() == 0 })
 }
+
+// TestAnyUser: every user name and password signs in, each to an empty
+// mailbox of its own, and with LoginDelay each is a session whose client
+// must keep it: a second sign-in of the name within the delay is refused.
+func TestAnyUser(t *testing.T) {
+	s := newTestServer(t, &pop3test.Options{AnyUser: true, LoginDelay: time.Hour, NoLock: true})
+	for _, user := range []string{"x1", "x2", "whoever"} {
+		c := mustDial(t, s)
+		c.expect("USER "+user, "+OK\r\n")
+		c.expect("PASS anything-"+user, "+OK Logged in.\r\n")
+		c.expect("STAT", "+OK 0 0\r\n")
+		if got := c.cmd("CAPA"); !strings.Contains(got, "\r\nLOGIN-DELAY 3600\r\n") {
+			t.Fatalf("CAPA = %q, want LOGIN-DELAY 3600", got)
+		}
+	}
+	c := mustDial(t, s)
+	c.expect("USER x1", "+OK\r\n")
+	c.expect("PASS other", "-ERR [LOGIN-DELAY] Logged in too recently, try again later.\r\n")
+	if got := s.Logins(); got != 3 {
+		t.Fatalf("Logins() = %d, want 3", got)
+	}
+	// Without AnyUser an unknown name is refused, as on any server.
+	plain := newTestServer(t, nil)
+	c = mustDial(t, plain)
+	c.expect("USER x1", "+OK\r\n")
+	c.expect("PASS anything", "-ERR [AUTH] Authentication failed.\r\n")
+}

@@ -58,6 +58,12 @@ type Options struct {
 	// a mailbox sooner than LoginDelay after its previous successful login
 	// fails with -ERR [LOGIN-DELAY].
 	LoginDelay time.Duration
+	// AnyUser accepts every user name with any password, as a server run
+	// to attack its clients would: a name it has not seen gets an empty
+	// mailbox of its own. With LoginDelay, every such sign-in is a session
+	// whose client must keep its connection open, so that a stranger can
+	// hold as many connections of a client as it lets them open.
+	AnyUser bool
 	// Expire, if not empty, is advertised as "EXPIRE <Expire>" in CAPA. With
 	// "0" the server also removes, at QUIT, every message retrieved with RETR
 	// in the session, as RFC 2449 §6.7 permits (Gmail behaves so).
