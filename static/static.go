@@ -105,8 +105,9 @@ func Path(name string) string {
 // Handler returns an http.Handler that serves the paths Path returns:
 // it expects r.URL.Path to start with "/static/", so an application under a
 // base path strips that base first (for example with http.StripPrefix).
-// Responses carry the asset's Content-Type, X-Content-Type-Options: nosniff
-// and a Cache-Control header that lets browsers keep them for a year.
+// Responses carry the asset's Content-Type, X-Content-Type-Options: nosniff,
+// a weak ETag and a Cache-Control header that lets browsers keep them for a
+// year.
 // A wrong hash or unknown name gets 404 Not Found, a method other than GET or
 // HEAD 405 Method Not Allowed. The handler is safe for concurrent use.
 func Handler() http.Handler {
@@ -134,6 +135,9 @@ func serve(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Type", a.contentType)
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("ETag", `"`+hash+`"`)
+	// Weak: the server in front may send the same asset under several
+	// content codings (gzip, zstd), each a different run of octets, and a
+	// strong ETag names exactly one.
+	h.Set("ETag", `W/"`+hash+`"`)
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(a.body))
 }

@@ -75,8 +75,8 @@ func TestHandlerNotModified(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, Path("css/app.css"), nil))
 	etag := rec.Header().Get("ETag")
-	if etag == "" {
-		t.Fatal("no ETag")
+	if !strings.HasPrefix(etag, `W/"`) {
+		t.Fatalf("ETag = %q, want a weak one: the asset may go out under several content codings", etag)
 	}
 	req := httptest.NewRequest(http.MethodGet, Path("css/app.css"), nil)
 	req.Header.Set("If-None-Match", etag)

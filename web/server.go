@@ -137,17 +137,18 @@ func normalizeBase(p string) string {
 // routes registers every route in one place. Paths are relative to the
 // base path.
 func (s *Server) routes() http.Handler {
+	compressed := compress()
 	app := chi.NewRouter()
 	app.Get("/healthz", s.handleHealthz)
 	app.Get("/readyz", s.handleReadyz)
-	app.Handle("/static/*", http.StripPrefix(strings.TrimSuffix(s.base, "/"), static.Handler()))
-	app.Get("/login", s.handleLoginForm)
-	app.With(withDeadline(requestTimeout)).Post("/login", s.handleLogin)
-	app.With(withDeadline(requestTimeout)).Post("/login/switch", s.handleSwitchAccount)
-	app.Group(func(r chi.Router) {
-		r.Use(s.requireSession)
-		r.Group(func(r chi.Router) {
-			r.Use(withDeadline(requestTimeout))
+	app.Group(func(app chi.Router) {
+		app.Use(compressed)
+		app.Handle("/static/*", http.StripPrefix(strings.TrimSuffix(s.base, "/"), static.Handler()))
+		app.Get("/login", s.handleLoginForm)
+		app.With(withDeadline(requestTimeout)).Post("/login", s.handleLogin)
+		app.With(withDeadline(requestTimeout)).Post("/login/switch", s.handleSwitchAccount)
+		app.Group(func(r chi.Router) {
+			r.Use(s.requireSession, withDeadline(requestTimeout))
 			r.Get("/", s.handleInbox)
 			r.Get("/search", s.handleSearch)
 			r.Get("/message/{uid}", s.handleMessage)
@@ -160,14 +161,16 @@ func (s *Server) routes() http.Handler {
 			r.Post("/refresh", s.handleRefresh)
 			r.Post("/logout", s.handleLogout)
 		})
-		r.Group(func(r chi.Router) {
-			r.Use(withDeadline(downloadWriteTimeout))
-			r.Get("/message/{uid}/part/{part}", s.handlePart)
-			r.Get("/message/{uid}/raw", s.handleRaw)
-		})
 	})
-	app.NotFound(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errNotFound) })
-	app.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errMethod) })
+	// Downloads are never compressed: they stream as they are decoded.
+	app.Group(func(r chi.Router) {
+		r.Use(s.requireSession, withDeadline(downloadWriteTimeout))
+		r.Get("/message/{uid}/part/{part}", s.handlePart)
+		r.Get("/message/{uid}/raw", s.handleRaw)
+	})
+	notFound := compressed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errNotFound) }))
+	app.NotFound(notFound.ServeHTTP)
+	app.MethodNotAllowed(compressed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errMethod) })).ServeHTTP)
 
 	root := chi.NewRouter()
 	root.Use(s.middleware()...)
@@ -176,7 +179,7 @@ func (s *Server) routes() http.Handler {
 		root.Mount("/", app)
 	} else {
 		root.Mount(strings.TrimSuffix(s.base, "/"), app)
-		root.NotFound(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, errNotFound) })
+		root.NotFound(notFound.ServeHTTP)
 	}
 	return root
 }

@@ -114,3 +114,27 @@ func TestFindCorpus(t *testing.T) {
 		t.Errorf("findCorpus(missing) = %v, want an error naming -corpus", err)
 	}
 }
+
+// TestPlainMessage: the bytes figure's message is plain text, on the first
+// inbox page, and neither of the two large messages.
+func TestPlainMessage(t *testing.T) {
+	corpus, err := loadCorpus(defaultCorpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMailbox(corpus, 500, 1<<10, 1<<10)
+	num, err := plainMessage(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if num > m.n-2 || num <= m.n-50 {
+		t.Errorf("plainMessage() = %d, want one of the newest 50 but the two large ones (%d, %d)", num, m.n-1, m.n)
+	}
+	parsed, err := mailview.Parse(bytes.NewReader(m.message(num)), mailview.Options{})
+	if err != nil {
+		t.Fatalf("message %d: %v", num, err)
+	}
+	if parsed.HTML != "" || parsed.Text == "" || len(parsed.Attachments) != 0 {
+		t.Errorf("message %d: HTML %d octets, text %d, %d attachments; want plain text", num, len(parsed.HTML), len(parsed.Text), len(parsed.Attachments))
+	}
+}

@@ -81,12 +81,21 @@ func (c *client) signIn(ctx context.Context, u *user) error {
 // get fetches path (relative to the base) as u and returns the status and
 // body; into, if not nil, receives the body instead.
 func (c *client) get(ctx context.Context, u *user, path string, into io.Writer) (int, []byte, int64, error) {
+	return c.getEncoded(ctx, u, path, "", into)
+}
+
+// getEncoded is get sending Accept-Encoding: enc unless enc is "". The body
+// is returned as it came, not decoded.
+func (c *client) getEncoded(ctx context.Context, u *user, path, enc string, into io.Writer) (int, []byte, int64, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
 	if err != nil {
 		return 0, nil, 0, err
 	}
 	if u != nil && u.cookie != "" {
 		req.Header.Set("Cookie", u.cookie)
+	}
+	if enc != "" {
+		req.Header.Set("Accept-Encoding", enc)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -30,7 +30,7 @@ type config struct {
 }
 
 // figureNames name the figures for -only, in the order they are measured.
-var figureNames = []string{"sign-in", "open-html", "download", "next-pages", "search", "sessions"}
+var figureNames = []string{"sign-in", "bytes", "open-html", "download", "next-pages", "search", "sessions"}
 
 // presets: the full benchmark of issue 7, and a small one that CI runs so
 // that the command cannot rot.

@@ -23,9 +23,10 @@ type loadResult struct {
 func (r loadResult) perSecond() float64 { return float64(r.requests) / r.elapsed.Seconds() }
 
 // runLoad has one worker per user request inbox pages back to back for d:
-// each picks a page at random among pages and reads it whole. Each worker
-// keeps its own keep-alive connection.
-func runLoad(ctx context.Context, c *client, users []*user, pages int, d time.Duration) loadResult {
+// each picks a page at random among pages and reads it whole, as it came
+// (with Accept-Encoding: enc unless enc is "", not decoded). Each worker
+// keeps its own keep-alive connection. seed varies the pages picked.
+func runLoad(ctx context.Context, c *client, users []*user, pages int, d time.Duration, enc string, seed uint64) loadResult {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var mu sync.Mutex
@@ -34,14 +35,14 @@ func runLoad(ctx context.Context, c *client, users []*user, pages int, d time.Du
 	start := time.Now()
 	for i, u := range users {
 		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(i), 99))
+			rng := rand.New(rand.NewPCG(uint64(i), seed))
 			var lat []time.Duration
 			errs := 0
 			var firstErr error
 			for ctx.Err() == nil {
 				path := fmt.Sprintf("?page=%d", 1+rng.IntN(pages))
 				t := time.Now()
-				status, _, _, err := c.get(ctx, u, path, io.Discard)
+				status, _, _, err := c.getEncoded(ctx, u, path, enc, io.Discard)
 				if ctx.Err() != nil {
 					break // cut off by the end of the run: not counted
 				}
@@ -67,6 +68,16 @@ func runLoad(ctx context.Context, c *client, users []*user, pages int, d time.Du
 	res.requests = len(res.lat)
 	slices.Sort(res.lat)
 	return res
+}
+
+// add adds the requests, errors, time and latencies of r to res.
+func (res *loadResult) add(r loadResult) {
+	res.requests += r.requests
+	res.errors += r.errors
+	res.firstErr = cmpErr(res.firstErr, r.firstErr)
+	res.elapsed += r.elapsed
+	res.lat = append(res.lat, r.lat...)
+	slices.Sort(res.lat)
 }
 
 func cmpErr(a, b error) error {

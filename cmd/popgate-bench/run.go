@@ -75,7 +75,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 
 	var rows []row
 	var failed error
-	step := func(name string, f func() (row, error)) {
+	steps := func(name string, f func() ([]row, error)) {
 		if failed != nil || (cfg.Only != nil && !slices.Contains(cfg.Only, name)) {
 			return
 		}
@@ -85,7 +85,13 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 			failed = fmt.Errorf("%s: %w", name, err)
 			return
 		}
-		rows = append(rows, r)
+		rows = append(rows, r...)
+	}
+	step := func(name string, f func() (row, error)) {
+		steps(name, func() ([]row, error) {
+			r, err := f()
+			return []row{r}, err
+		})
 	}
 	c := newClient(w.popgate, len(w.users)+4)
 	direct, err := w.dialPOP3(ctx, w.users[0])
@@ -101,9 +107,10 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 	}
+	step("bytes", func() (row, error) { return bytesFigure(ctx, w, c) })
 	step("open-html", func() (row, error) { return openHTMLFigure(ctx, w, c, direct) })
 	step("download", func() (row, error) { return downloadFigure(ctx, w, c, direct) })
-	step("next-pages", func() (row, error) { return nextPagesFigure(ctx, w, c, stderr) })
+	steps("next-pages", func() ([]row, error) { return nextPagesFigure(ctx, w, c, stderr) })
 	step("search", func() (row, error) { return searchFigure(ctx, w, c, stderr) })
 	step("sessions", func() (row, error) { return sessionsFigure(ctx, w, stderr) })
 
