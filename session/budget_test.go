@@ -27,6 +27,14 @@ func newBudgetServer(tb testing.TB) *pop3test.Server {
 	return srv
 }
 
+// waitIndexDone waits until s's index is complete and its indexer has
+// stopped, having applied the budget after its last batch.
+func waitIndexDone(tb testing.TB, s *Session) {
+	tb.Helper()
+	waitIndexed(tb, s)
+	eventually(tb, "the indexer to stop", func() bool { return !s.st.indexing.Load() })
+}
+
 // completeIndexBytes is what the complete index of a budget mailbox
 // holds, measured under the default budget.
 func completeIndexBytes(t *testing.T, srv *pop3test.Server) int64 {
@@ -34,7 +42,7 @@ func completeIndexBytes(t *testing.T, srv *pop3test.Server) int64 {
 	m, _ := newTestManager(t, Config{})
 	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
 	s.Search(SearchQuery{})
-	waitIndexed(t, s)
+	waitIndexDone(t, s)
 	n := m.IndexStats().Bytes
 	if _, err := m.Logout(context.Background(), s); err != nil {
 		t.Fatal(err)
@@ -58,11 +66,11 @@ func TestIndexBudgetExact(t *testing.T) {
 		m, _ := newTestManager(t, Config{IndexMemory: tc.budget, Now: clock.Now})
 		alice := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
 		alice.Search(SearchQuery{})
-		waitIndexed(t, alice)
+		waitIndexDone(t, alice)
 		clock.Advance(time.Minute)
 		bob := mustLogin(t, m, testUpstream(srv.Addr()), "bob")
 		bob.Search(SearchQuery{})
-		waitIndexed(t, bob)
+		waitIndexDone(t, bob)
 		st := m.IndexStats()
 		if st.Evictions != tc.evictions {
 			t.Errorf("budget %d for two indexes of %d: %d evictions, want %d", tc.budget, size, st.Evictions, tc.evictions)
@@ -99,7 +107,7 @@ func TestIndexEviction(t *testing.T) {
 
 	alice := mustLogin(t, m, up, "alice")
 	alice.Search(SearchQuery{})
-	waitIndexed(t, alice)
+	waitIndexDone(t, alice)
 	if err := alice.Delete(ctx, uids[9], uids[19]); err != nil {
 		t.Fatalf("Delete() = %v", err)
 	}
@@ -111,7 +119,7 @@ func TestIndexEviction(t *testing.T) {
 	clock.Advance(time.Minute)
 	bob := mustLogin(t, m, up, "bob")
 	bob.Search(SearchQuery{})
-	waitIndexed(t, bob)
+	waitIndexDone(t, bob)
 	if st := m.IndexStats(); st.Evictions != 1 || st.Bytes > 2*size-1 {
 		t.Fatalf("after bob's index: %+v, want alice's set aside", st)
 	}
@@ -137,7 +145,7 @@ func TestIndexEviction(t *testing.T) {
 			r.Indexed, r.Total, r.Complete, r.Rebuilding, budgetMessages-2)
 	}
 	close(release)
-	waitIndexed(t, alice)
+	waitIndexDone(t, alice)
 	after := mustSearch(t, alice, jurgen)
 	if after.Rebuilding || !slices.Equal(hitUIDs(after), hitUIDs(before)) || after.Matches != before.Matches {
 		t.Errorf("Search() once rebuilt = %v (rebuilding %t), want %v", hitUIDs(after), after.Rebuilding, hitUIDs(before))
@@ -155,7 +163,7 @@ func TestIndexEviction(t *testing.T) {
 	if err != nil || envs[49].Subject != "Grüße aus Berlin" || envs[0].FromText != "Sender 151" {
 		t.Fatalf("bob's Envelopes() after eviction = %v, %+v", err, envs[0])
 	}
-	waitIndexed(t, bob)
+	waitIndexDone(t, bob)
 	if r := mustSearch(t, bob, jurgen); r.Matches != budgetMessages/10 || r.Rebuilding {
 		t.Errorf("bob's Search() once rebuilt = %d matches, rebuilding %t; want %d", r.Matches, r.Rebuilding, budgetMessages/10)
 	}
@@ -184,7 +192,7 @@ func TestIndexWantedWhileBusy(t *testing.T) {
 	m, _ := newTestManager(t, Config{})
 	s := mustLogin(t, m, testUpstream(srv.Addr()), "alice")
 	s.Search(SearchQuery{})
-	waitIndexed(t, s)
+	waitIndexDone(t, s)
 	if freed := s.st.idx.evict(); freed == 0 {
 		t.Fatalf("evict() freed nothing")
 	}
@@ -196,7 +204,7 @@ func TestIndexWantedWhileBusy(t *testing.T) {
 		t.Errorf("Search() while busy = %d of %d, rebuilding %t; want 0 of %d, rebuilding", r.Indexed, r.Total, r.Rebuilding, budgetMessages)
 	}
 	s.unlock()
-	waitIndexed(t, s)
+	waitIndexDone(t, s)
 	if r := mustSearch(t, s, SearchQuery{Text: "jürgen"}); r.Matches != budgetMessages/10 {
 		t.Errorf("Search() once rebuilt = %d matches, want %d", r.Matches, budgetMessages/10)
 	}
