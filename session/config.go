@@ -34,6 +34,9 @@ const (
 	DefaultProbeAfter      = 20 * time.Second
 	DefaultMaxConns        = 1000
 	DefaultIndexAfter      = 2 * time.Second
+	// DefaultIndexMemory is the budget of all header indexes together:
+	// some 4 million messages of ordinary mail, 400 mailboxes of 10,000.
+	DefaultIndexMemory = 256 << 20
 )
 
 // Timeouts of work the Manager starts on its own.
@@ -119,6 +122,21 @@ type Config struct {
 	// NoIndex turns the background indexer off: Search then covers only
 	// the messages whose headers the inbox has fetched.
 	NoIndex bool
+	// IndexMemory is the budget, in bytes, of all sessions' header
+	// indexes together (DefaultIndexMemory). Past it the indexes of the
+	// least recently active sessions are set aside, to be rebuilt when
+	// their users page through the inbox or search again; one index alone
+	// holds at most this much (and at most 16 MiB). What sessions hold
+	// besides (the list of messages, about 50 bytes a message, and the
+	// connection) is not counted.
+	IndexMemory int64
+	// MemoryFreed, if set, is told when an index let go of its memory
+	// (sign-out, expiry, set aside for the budget) or was completed (the
+	// garbage of building it is collectable), so that the caller can
+	// return freed memory to the system: the binary does, at most every
+	// few seconds. It must be quick, never block and be safe for
+	// concurrent use; it may be called with a session's lock held.
+	MemoryFreed func()
 }
 
 // Validate reports a Config that NewManager would refuse: no Envelope
@@ -180,6 +198,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IndexAfter <= 0 {
 		c.IndexAfter = DefaultIndexAfter
+	}
+	if c.IndexMemory <= 0 {
+		c.IndexMemory = DefaultIndexMemory
 	}
 	return c
 }

@@ -97,9 +97,10 @@ func (st *state) snapshot(ctx context.Context) error {
 		}
 	}
 	st.visible = nil
-	st.idx.rebuild(st.msgs, oldPos, st.pending)
+	st.idx.rebuild(&st.m.indexes, st.msgs, oldPos, st.pending)
 	st.idxNext = len(st.msgs)
 	st.startIndexer(false) // for new UIDs; nothing to do when all are indexed
+	st.m.enforceIndexBudget()
 	return nil
 }
 

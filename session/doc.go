@@ -33,6 +33,19 @@
 // index.go and indexer.go for how the connection is shared and what the
 // index costs.
 //
+// An entry is 24 bytes of offsets into an arena of text where each sender
+// and each set of recipients is stored once: some 55 resident bytes a
+// message for a real mailbox, under 100 when every sender differs. All
+// sessions' indexes share one budget, Config.IndexMemory. When they would
+// exceed it, the indexes of the least recently active sessions are set
+// aside whole and their memory let go (budget.go); the session keeps its
+// snapshot, connection and pending deletions, which never live in the
+// index. Its next inbox page or search rebuilds the index in the
+// background, and Search says so (SearchResult.Rebuilding) until it is
+// complete. Config.MemoryFreed hears when an index let go of its memory or
+// was completed, so that the binary can hand freed memory back to the
+// system.
+//
 // Errors speak for themselves through KindOf: whether the session ended,
 // the password was wrong, the mailbox is busy, the server is down and so
 // on, read from POP3's replies and response codes here, so that the web

@@ -12,11 +12,14 @@ func TestSearchKey(t *testing.T) {
 		{FromName: "Bad \xc3", FromAddr: "\xa9x@EXAMPLE.org", Subject: "\xff\xfeHi", To: "a\x00B"},
 		{FromName: "Nul\x00Name", FromAddr: "A@B", Subject: "S\xc3\x00\xa9", To: "T"},
 	} {
-		e := newEntry("uid", 1, env)
-		n, a := int(e.nameLen), int(e.nameLen)+int(e.addrLen)
-		j := a + int(e.subjLen)
-		want := fold(e.text[:n]+" "+e.text[n:a]) + "\x00" + fold(e.text[j:]) + "\x00" + fold(e.text[a:j])
-		if got := string(e.searchKey(nil)); got != want {
+		var x index
+		fillIndex(&x, nil, 1, func(int) Envelope { return env })
+		name, addr := env.FromName, env.FromAddr
+		if name == "" && addr == "" {
+			name = env.FromText
+		}
+		want := fold(name+" "+addr) + "\x00" + fold(env.To) + "\x00" + fold(env.Subject)
+		if got := string(x.searchKey(nil, &x.entries[0])); got != want {
 			t.Errorf("searchKey(%+v) = %q, want %q", env, got, want)
 		}
 	}

@@ -82,14 +82,22 @@ func (s *Session) lock(ctx context.Context) (*state, error) {
 // know. Once the Manager is closing, the request leaves its cookie's key
 // with a session that has deletions pending, so that Close can sign in
 // again to commit them if the connection is lost meanwhile (a request
-// cancelled at shutdown breaks it).
+// cancelled at shutdown breaks it). An index that Search asked back
+// while the request held the session is restored first.
 func (s *Session) unlock() {
 	st := s.st
 	if !st.ended && len(st.pending) > 0 && st.m.closing.Load() {
 		st.leaveKey(s.key)
 	}
+	wanted := st.idx.wanted.Load()
+	if wanted {
+		st.restoreIndex()
+	}
 	st.userAt.Store(monoNow())
 	st.mu.Unlock()
+	if wanted {
+		st.m.enforceIndexBudget()
+	}
 	select {
 	case st.idxWake <- struct{}{}:
 	default:
@@ -183,6 +191,7 @@ func (st *state) runIndexer(ctx context.Context, first bool) {
 		var n int
 		took, n, stop, stoppedOn = st.indexBatch(ctx, batch, overdue)
 		<-st.m.indexTurns
+		st.m.enforceIndexBudget()
 		if stop == batchBusy {
 			// A long request (a download) holds the session: wait for it
 			// to end without holding the turn, which other sessions'
@@ -281,6 +290,7 @@ func (st *state) indexBatch(ctx context.Context, size int, overdue bool) (took t
 	pos, uids, gen := st.nextBatch(size)
 	if len(pos) == 0 {
 		st.mu.Unlock()
+		st.m.indexes.released() // what building it cost is garbage now
 		return 0, 0, batchDone, nil
 	}
 	c, err := st.ensure(ctx, nil) // nil key: never signs in
@@ -352,7 +362,7 @@ func (st *state) nextBatch(size int) (pos []int, uids []string, gen uint64) {
 	for ; i >= 0 && len(pos) < size; i-- {
 		if x.entries[i].flags&(fIndexed|fGone) == 0 {
 			pos = append(pos, i)
-			uids = append(uids, x.entries[i].uid)
+			uids = append(uids, x.msgs[i].UID)
 		}
 	}
 	st.idxNext = i + 1
@@ -391,14 +401,17 @@ func (m *Manager) goIndexer(fn func(ctx context.Context)) bool {
 // TopMany, parsed and indexed (or only returned, beyond the index's cap).
 // A UID not in the snapshot, pending deletion or refused by the server
 // gets the zero Envelope. The first call lets the background indexer
-// begin. To is empty in the result.
+// begin, and a call finds an index set aside for the memory budget
+// rebuilt. To is empty in the result.
 func (s *Session) Envelopes(ctx context.Context, uids []string) ([]Envelope, error) {
 	st, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer st.m.enforceIndexBudget() // after unlock
 	defer s.unlock()
 	defer st.startSignal()
+	st.restoreIndex()
 	out := make([]Envelope, len(uids))
 	var missing []int // indexes into uids
 	for i, uid := range uids {

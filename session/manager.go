@@ -35,6 +35,8 @@ type Manager struct {
 	// user's sign-in, nor each other, off the processors.
 	indexTurns chan struct{}
 	signIns    atomic.Int32
+	// indexes is the budget of all header indexes (budget.go).
+	indexes indexBudget
 
 	// closing is set by BeginClose: requests then leave their keys with
 	// sessions that have deletions pending (Session.unlock).
@@ -52,6 +54,13 @@ type Manager struct {
 type Stats struct {
 	Sessions int // signed-in sessions
 	Conns    int // open POP3 connections, including ones being dialed
+}
+
+// IndexStats is what the header indexes hold, for metrics.
+type IndexStats struct {
+	Bytes     int64 // held by all indexes together
+	Budget    int64 // Config.IndexMemory
+	Evictions int64 // indexes set aside to stay within Budget since NewManager
 }
 
 // NewManager returns a Manager for cfg and starts its reaper goroutine,
@@ -83,6 +92,7 @@ func NewManager(cfg Config) *Manager {
 		indexTurns: make(chan struct{}, 1),
 	}
 	m.slots.lim = newConnLimits(cfg)
+	m.indexes.limit, m.indexes.freed = cfg.IndexMemory, cfg.MemoryFreed
 	m.bgCtx, m.bgCancel = context.WithCancel(context.Background())
 	go m.reaper()
 	return m
@@ -190,6 +200,12 @@ func (m *Manager) ended(id string) {
 // doesn't perform I/O.
 func (m *Manager) Stats() Stats {
 	return Stats{Sessions: m.store.len(), Conns: m.slots.count()}
+}
+
+// IndexStats returns what the header indexes hold against their budget.
+// It doesn't perform I/O.
+func (m *Manager) IndexStats() IndexStats {
+	return IndexStats{Bytes: m.indexes.used.Load(), Budget: m.indexes.limit, Evictions: m.indexes.evictions.Load()}
 }
 
 func (m *Manager) isClosed() bool {

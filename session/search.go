@@ -55,23 +55,39 @@ type SearchResult struct {
 	// neither Complete nor Full and nothing is indexing, the indexer waits
 	// for a connection: any request that uses one (Messages) resumes it.
 	Indexing bool
+	// Rebuilding says the index had been set aside to keep all sessions'
+	// indexes within their memory budget (Config.IndexMemory) and is being
+	// built again, starting with this search: the result covers what is
+	// indexed so far.
+	Rebuilding bool
 }
 
 // Search scans the session's header index for q. It never waits for the
 // POP3 connection: while the background indexer is still at work it
 // answers from what is indexed, and SearchResult says how far that is.
 // Messages pending deletion are never found. It doesn't perform I/O, and
-// a first Search starts the indexer if it was waiting for the inbox. It
-// returns ErrNoSession after sign-out.
+// a first Search starts the indexer if it was waiting for the inbox, or
+// rebuilds an index that was set aside for the memory budget. It returns
+// ErrNoSession after sign-out.
 func (s *Session) Search(q SearchQuery) (SearchResult, error) {
 	st := s.st
 	st.startSignal()
 	m := newMatcher(q)
 	x := &st.idx
 	x.mu.RLock()
+	evicted := x.evicted
+	x.mu.RUnlock()
+	if evicted {
+		st.wantIndex()
+	}
+	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.ended {
 		return SearchResult{}, ErrNoSession
+	}
+	if x.evicted {
+		// The session is busy: the request that holds it rebuilds it.
+		return SearchResult{Total: x.total, Rebuilding: true}, nil
 	}
 	var r SearchResult
 	for i := len(x.entries) - 1; i >= 0; i-- {
@@ -84,17 +100,19 @@ func (s *Session) Search(q SearchQuery) (SearchResult, error) {
 			continue
 		}
 		r.Indexed++
-		if !m.match(e) {
+		if !m.match(x, e) {
 			continue
 		}
 		if r.Matches >= q.Offset && len(r.Hits) < q.Limit {
-			r.Hits = append(r.Hits, Hit{UID: e.uid, Size: e.size, Envelope: e.envelope()})
+			msg := &x.msgs[i]
+			r.Hits = append(r.Hits, Hit{UID: msg.UID, Size: msg.Size, Envelope: x.envelope(e)})
 		}
 		r.Matches++
 	}
 	r.Complete = r.Indexed == r.Total
 	r.Full = x.full
 	r.Indexing = st.indexing.Load()
+	r.Rebuilding = x.rebuilt && !r.Complete
 	return r, nil
 }
 
@@ -129,9 +147,9 @@ func newMatcher(q SearchQuery) matcher {
 	return m
 }
 
-// match reports whether e, which is indexed, matches. An empty query
-// matches nothing.
-func (m *matcher) match(e *entry) bool {
+// match reports whether e, which is indexed in x, matches. An empty
+// query matches nothing. The caller holds x.mu.
+func (m *matcher) match(x *index, e *entry) bool {
 	if m.empty {
 		return false
 	}
@@ -141,7 +159,7 @@ func (m *matcher) match(e *entry) bool {
 		}
 	}
 	if len(m.words) > 0 {
-		m.key = e.searchKey(m.key[:0])
+		m.key = x.searchKey(m.key[:0], e)
 		for _, w := range m.words {
 			if !bytes.Contains(m.key, w) {
 				return false
@@ -153,7 +171,7 @@ func (m *matcher) match(e *entry) bool {
 		if len(want) == 0 {
 			continue
 		}
-		m.key = e.appendField(m.key[:0], f)
+		m.key = x.appendField(m.key[:0], e, f)
 		if !bytes.Contains(m.key, want) {
 			return false
 		}

@@ -28,10 +28,11 @@ type SearchPage struct {
 	NewerHref, OlderHref string
 	// Indexed of Total messages were searched. Unless Complete, a progress
 	// note with a link to AgainHref (the same search) is shown; Full says
-	// the rest will not be indexed in this session.
-	Indexed, Total int
-	Complete, Full bool
-	AgainHref      string
+	// the rest will not be indexed in this session, Rebuilding that the
+	// index was set aside to save memory and is being built again.
+	Indexed, Total             int
+	Complete, Full, Rebuilding bool
+	AgainHref                  string
 }
 
 // SearchForm holds the search fields as typed. After and Before are
@@ -56,6 +57,9 @@ func (p SearchPage) progressText() string {
 	searched := "Searched " + thousands(p.Indexed) + " of " + thousands(p.Total) + " messages"
 	if p.Full {
 		return searched + " — the older ones are too many to search in one session."
+	}
+	if p.Rebuilding {
+		return searched + " — your search index was set aside to save memory while you were away, and is being rebuilt."
 	}
 	return searched + " — the rest are still being indexed."
 }

@@ -26,6 +26,9 @@ func TestSearchView(t *testing.T) {
 		{"full", SearchPage{Meta: Meta{Base: "/mail/", User: "alice"}, Form: SearchForm{From: "x"}, Advanced: true, Searched: true,
 			Indexed: 40000, Total: 52000, Full: true},
 			0, "Searched 40,000 of 52,000 messages — the older ones are too many to search in one session.", "No messages found"},
+		{"rebuilding", SearchPage{Meta: Meta{Base: "/mail/", User: "alice"}, Form: SearchForm{Q: "grüße"}, Searched: true,
+			Indexed: 0, Total: 10000, Rebuilding: true, AgainHref: "/mail/search?q=gr%C3%BC%C3%9Fe"},
+			0, "Searched 0 of 10,000 messages — your search index was set aside to save memory while you were away, and is being rebuilt.", "No messages found"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,6 +52,9 @@ func TestSearchView(t *testing.T) {
 			}
 			if got := strings.TrimSpace(doc.Find(`[data-testid="search-progress"] p`).Text()); got != tc.progress {
 				t.Errorf("search-progress = %q, want %q", got, tc.progress)
+			}
+			if rebuilding := doc.Find(`[role="status"] [data-testid="search-rebuilding"]`).Length() == 1; rebuilding != tc.p.Rebuilding {
+				t.Errorf("rebuilding notice in a status region = %t, want %t", rebuilding, tc.p.Rebuilding)
 			}
 			if tc.progress != "" && !tc.p.Full && doc.Find(`[data-testid="search-again"]`).AttrOr("href", "") != tc.p.AgainHref {
 				t.Errorf("no search-again link to %q", tc.p.AgainHref)

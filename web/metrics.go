@@ -67,6 +67,20 @@ func NewMetrics(stats func() session.Stats) *Metrics {
 	return m
 }
 
+// WatchIndexes adds, read from stats at each scrape, what the sessions'
+// header indexes hold against their budget and how many were set aside
+// to stay within it.
+func (m *Metrics) WatchIndexes(stats func() session.IndexStats) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "popgate_index_bytes", Help: "Memory the header indexes hold."},
+			func() float64 { return float64(stats().Bytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "popgate_index_budget_bytes", Help: "Budget of the header indexes (POPGATE_INDEX_MEMORY)."},
+			func() float64 { return float64(stats().Budget) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "popgate_index_evictions_total", Help: "Header indexes set aside to stay within their budget."},
+			func() float64 { return float64(stats().Evictions) }),
+	)
+}
+
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -14,7 +14,8 @@ import (
 // handleSearch handles GET /search: the search form and, for a query, the
 // matches from the session's header index, 50 a page, newest first. The
 // index answers at once; while it is incomplete the page says how far it
-// has got and offers to search again.
+// has got, and whether it is being rebuilt after being set aside to save
+// memory, and offers to search again.
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	sess := sessionFrom(r)
 	form := newSearchForm(r)
@@ -65,7 +66,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	p.Meta.Title = "Search: " + strings.TrimSpace(strings.Join([]string{form.Q, form.From, form.To, form.Subject}, " "))
 	p.Searched = true
 	p.Matches, p.Page, p.Pages = res.Matches, page, pages
-	p.Indexed, p.Total, p.Complete, p.Full = res.Indexed, res.Total, res.Complete, res.Full
+	p.Indexed, p.Total, p.Complete, p.Full, p.Rebuilding = res.Indexed, res.Total, res.Complete, res.Full, res.Rebuilding
 	p.AgainHref = s.searchURL(form, page)
 	if page > 1 {
 		p.NewerHref = s.searchURL(form, page-1)

@@ -237,3 +237,73 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestSearchPageRebuilding: under a budget for one and a half indexes,
+// bob's index sets aside alice's, who was away; her next search says it is
+// being rebuilt while it is, and then finds what it found before.
+func TestSearchPageRebuilding(t *testing.T) {
+	const n = 120
+	srv := pop3test.NewServer(t, nil)
+	var msgs [][]byte
+	for i := 1; i <= n; i++ {
+		msgs = append(msgs, searchMsg(i))
+	}
+	srv.AddMailbox("alice", "pw", msgs...)
+	srv.AddMailbox("bob", "pw", msgs...)
+	up := session.Upstream{ID: "0", Label: "Test", Addr: srv.Addr(), Options: pop3.Options{Security: pop3.SecurityNone}}
+	ctx := context.Background()
+
+	// What one complete index holds.
+	cfg := session.Config{Logger: slog.New(slog.DiscardHandler), Envelope: web.ParseEnvelope}
+	m0 := session.NewManager(cfg)
+	s, err := m0.Login(ctx, up, "alice", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the index to complete", func() bool { r, _ := s.Search(session.SearchQuery{}); return r.Complete })
+	size := m0.IndexStats().Bytes
+	m0.Close(ctx)
+
+	cfg.IndexMemory = size + size/2
+	m := session.NewManager(cfg)
+	t.Cleanup(func() { m.Close(ctx) })
+	ts := httptest.NewServer(web.NewServer(web.Config{Upstreams: []session.Upstream{up}, Logger: cfg.Logger}, m))
+	t.Cleanup(ts.Close)
+	signIn := func(user string) *http.Client {
+		c := noRedirects()
+		c.Jar = newJar()
+		resp, err := c.PostForm(ts.URL+"/login", url.Values{"username": {user}, "password": {"pw"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST login as %s = %d, want 303", user, resp.StatusCode)
+		}
+		return c
+	}
+	search := ts.URL + "/search?q=j%C3%BCrgen"
+	complete := func(c *http.Client) func() bool {
+		return func() bool { return testid(mustDoc(t, c, search, http.StatusOK), "search-progress").Length() == 0 }
+	}
+	alice := signIn("alice")
+	eventually(t, "alice's index to complete", complete(alice))
+	bob := signIn("bob")
+	eventually(t, "bob's index to complete", complete(bob))
+	// The indexer applies the budget once its last batch is stored.
+	eventually(t, "alice's index to be set aside", func() bool { return m.IndexStats().Evictions == 1 })
+
+	release := make(chan struct{})
+	srv.SetFault(pop3test.Fault{Command: "TOP", Action: pop3test.FaultStall, Release: release})
+	doc := mustDoc(t, alice, search, http.StatusOK)
+	notice := doc.Find(`[role="status"] [data-testid="search-rebuilding"]`)
+	if got := strings.TrimSpace(notice.Text()); got != "Searched 0 of 120 messages — your search index was set aside to save memory while you were away, and is being rebuilt." {
+		t.Errorf("search-rebuilding = %q", got)
+	}
+	close(release)
+	eventually(t, "alice's index to be rebuilt", complete(alice))
+	doc = mustDoc(t, alice, search, http.StatusOK)
+	if got := testid(doc, "search-count").Text(); got != "12 messages found" || testid(doc, "search-rebuilding").Length() != 0 {
+		t.Errorf("search once rebuilt = %q, rebuilding notice %d", got, testid(doc, "search-rebuilding").Length())
+	}
+}

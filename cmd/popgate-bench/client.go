@@ -49,25 +49,12 @@ func newClient(p *popgateProc, conns int) *client {
 
 func (c *client) closeIdle() { c.http.CloseIdleConnections() }
 
-// signIn posts the sign-in form and keeps the session cookie. The Origin
-// header is what a browser sends; popgate refuses cross-origin POSTs.
+// signIn posts the sign-in form and keeps the session cookie.
 func (c *client) signIn(ctx context.Context, u *user) error {
 	form := url.Values{"username": {u.name}, "password": {u.password}, "server": {"0"}}
-	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"login", strings.NewReader(form.Encode()))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", "http://"+c.host)
-	req.Header.Set("X-Forwarded-For", u.ip)
-	resp, err := c.http.Do(req)
+	resp, err := c.post(ctx, u.ip, "", "login", form, http.StatusSeeOther)
 	if err != nil {
 		return fmt.Errorf("sign-in of %s: %w", u.name, err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		return fmt.Errorf("sign-in of %s: status %d, want 303: %s", u.name, resp.StatusCode, excerpt(body))
 	}
 	for _, ck := range resp.Cookies() {
 		if ck.Value != "" && ck.MaxAge >= 0 {
@@ -76,6 +63,40 @@ func (c *client) signIn(ctx context.Context, u *user) error {
 		}
 	}
 	return fmt.Errorf("sign-in of %s: no session cookie", u.name)
+}
+
+// signOut posts the sign-out form as u.
+func (c *client) signOut(ctx context.Context, u *user) error {
+	if _, err := c.post(ctx, u.ip, u.cookie, "logout", url.Values{}, http.StatusOK); err != nil {
+		return fmt.Errorf("sign-out of %s: %w", u.name, err)
+	}
+	return nil
+}
+
+// post posts form to path (relative to the base) from client address ip
+// with cookie ("" for none) and the Origin header a browser sends
+// (popgate refuses cross-origin POSTs), and wants status.
+func (c *client) post(ctx context.Context, ip, cookie, path string, form url.Values, status int) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://"+c.host)
+	req.Header.Set("X-Forwarded-For", ip)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != status {
+		return nil, fmt.Errorf("status %d, want %d: %s", resp.StatusCode, status, excerpt(body))
+	}
+	return resp, nil
 }
 
 // get fetches path (relative to the base) as u and returns the status and

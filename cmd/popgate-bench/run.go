@@ -113,6 +113,15 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	steps("next-pages", func() ([]row, error) { return nextPagesFigure(ctx, w, c, stderr) })
 	step("search", func() (row, error) { return searchFigure(ctx, w, c, stderr) })
 	step("sessions", func() (row, error) { return sessionsFigure(ctx, w, stderr) })
+	var signedOut row
+	step("index-memory", func() (row, error) {
+		signedIn, out, err := indexMemoryFigure(ctx, w, c, stderr)
+		signedOut = out
+		return signedIn, err
+	})
+	if signedOut.figure != "" {
+		rows = append(rows, signedOut)
+	}
 
 	mode := "full"
 	if cfg.Short {
@@ -138,7 +147,9 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "- popgate: its own process (go build of this checkout, or -popgate; each request logged to a file), Dovecot over implicit TLS; "+
 		"sessions figure: a second popgate and the in-memory POP3 server (%d messages per user) in a third process\n", sessionMessages)
 	fmt.Fprintf(stdout, "- load: Go HTTP/1.1 client in this process, one keep-alive connection per user, closed loop; pages warmed first (each user opened every page once), "+
-		"so the load meets each session's header index (16 MiB each, about 80,000 messages; pages beyond it cost a pipelined TOP batch to Dovecot)\n")
+		"so the load meets each session's header index (16 MiB each at most, some 250,000 messages; pages beyond it cost a pipelined TOP batch to Dovecot)\n")
+	fmt.Fprintf(stdout, "- index memory: a third popgate (default POPGATE_INDEX_MEMORY and soft memory limit), the %d users signed in and each index complete; "+
+		"resident memory read %v after the last index completed and %v after they all signed out\n", cfg.Users, cfg.Settle, cfg.SignOutWait)
 	fmt.Fprintf(stdout, "- sequential figures: %d samples each, popgate and floor alternating; sign-in: %d users one after another\n", cfg.Samples, cfg.Users)
 	fmt.Fprintf(stdout, "- load average of the machine (1, 5, 15 min) at the start: %s, at the end: %s (other work on the machine skews every figure; the ratios less)\n",
 		loadBefore, loadAverage())

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -52,6 +53,9 @@ type Main struct {
 	ln          net.Listener
 	stopDemo    chan struct{} // closed by Close to stop restoreDemo
 	demoDone    chan struct{} // closed when restoreDemo has returned
+	memory      *releaser     // hands freed memory back to the system
+	limitSet    bool          // Run set the soft memory limit
+	prevLimit   int64         // the soft memory limit before, which Close puts back
 }
 
 // NewMain returns a Main logging to stderr as text.
@@ -98,6 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 	for i := range upstreams {
 		upstreams[i].Options.Observe = m.Metrics.ObservePOP3
 	}
+	m.memory = newReleaser(debug.FreeOSMemory)
 	sessions = session.NewManager(session.Config{
 		CookiePath:  m.Config.BasePath,
 		HashKey:     hashKey,
@@ -109,8 +114,12 @@ func (m *Main) Run(ctx context.Context) error {
 
 		MaxConns:           m.Config.MaxConnections,
 		MaxConnsPerNetwork: m.Config.MaxConnectionsPerNetwork,
+		IndexMemory:        m.Config.IndexMemory,
+		MemoryFreed:        m.memory.freed,
 	})
 	m.Sessions = sessions
+	m.Metrics.WatchIndexes(sessions.IndexStats)
+	m.setMemoryLimit()
 	handler := web.NewServer(web.Config{
 		BasePath:  m.Config.BasePath,
 		Upstreams: upstreams,
@@ -151,6 +160,22 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Logger.Info("popgate serving", "addr", m.URL(), "metrics", m.metricsURL(), "servers", len(upstreams), "demo", m.Demo != nil)
 	return nil
+}
+
+// setMemoryLimit gives the Go runtime the soft memory limit that goes
+// with the index budget (memory.go), unless GOMEMLIMIT set one.
+func (m *Main) setMemoryLimit() {
+	cgroup := "none"
+	if m.Config.CgroupMemory > 0 {
+		cgroup = formatSize(m.Config.CgroupMemory)
+	}
+	if m.Config.GoMemLimit {
+		m.Logger.Info("memory", "index_budget", formatSize(m.Config.IndexMemory), "cgroup_limit", cgroup, "soft_limit", "GOMEMLIMIT")
+		return
+	}
+	limit := softMemoryLimit(m.Config.IndexMemory, m.Config.CgroupMemory)
+	m.prevLimit, m.limitSet = debug.SetMemoryLimit(limit), true
+	m.Logger.Info("memory", "index_budget", formatSize(m.Config.IndexMemory), "cgroup_limit", cgroup, "soft_limit", formatSize(limit))
 }
 
 // newHTTPServer returns a server for h with popgate's timeouts, logging
@@ -256,6 +281,13 @@ func (m *Main) Close() error {
 	}
 	if m.ReadState != nil {
 		errs = append(errs, m.ReadState.Close())
+	}
+	if m.memory != nil {
+		m.memory.stop()
+	}
+	if m.limitSet {
+		debug.SetMemoryLimit(m.prevLimit)
+		m.limitSet = false
 	}
 	if m.Demo != nil {
 		if m.stopDemo != nil {

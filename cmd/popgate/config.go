@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/netip"
 	"os"
@@ -60,6 +61,15 @@ type Config struct {
 	// MaxConnections.
 	MaxConnections           int
 	MaxConnectionsPerNetwork int
+	// IndexMemory (POPGATE_INDEX_MEMORY, --index-memory) is the budget of
+	// all sessions' header indexes, in bytes; by default a quarter of
+	// CgroupMemory, or session.DefaultIndexMemory without one (memory.go).
+	IndexMemory int64
+	// CgroupMemory is the memory limit of popgate's cgroup, 0 for none;
+	// GoMemLimit says GOMEMLIMIT is set, so that the runtime's soft limit
+	// is the admin's.
+	CgroupMemory int64
+	GoMemLimit   bool
 
 	// RootCAs holds the system pool plus CAFile's certificates, filled by
 	// Validate.
@@ -85,11 +95,20 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // LoadConfig reads env (KEY=VALUE pairs, as os.Environ) and then args,
 // and validates the result. Errors name the variable or flag at fault.
+// Defaults that depend on the machine read its cgroup file system.
 func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
+	return loadConfig(env, args, stderr, os.DirFS("/sys/fs/cgroup"))
+}
+
+// loadConfig is LoadConfig with the cgroup file system cgroup.
+func loadConfig(env []string, args []string, stderr io.Writer, cgroup fs.FS) (Config, error) {
 	vars := map[string]string{}
+	goMemLimit := false
 	for _, kv := range env {
 		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "POPGATE_") {
 			vars[k] = v
+		} else if ok && k == "GOMEMLIMIT" && v != "" {
+			goMemLimit = true
 		}
 	}
 	fs := flag.NewFlagSet("popgate", flag.ContinueOnError)
@@ -110,6 +129,7 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	dataDir := fs.String("data-dir", "", "directory for read/unread marks, created with mode 0700; in memory when unset (POPGATE_DATA_DIR)")
 	maxConns := fs.String("max-connections", "", "most POP3 connections open at once (POPGATE_MAX_CONNECTIONS, default 1000)")
 	maxConnsNet := fs.String("max-connections-per-network", "", "most POP3 connections for the browsers of one /24 or /64 (POPGATE_MAX_CONNECTIONS_PER_NETWORK, default a tenth of --max-connections)")
+	indexMemory := fs.String("index-memory", "", "memory budget of all sessions' header indexes, such as 256MiB; a quarter of the cgroup's limit, or 256MiB, when unset (POPGATE_INDEX_MEMORY)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (POPGATE_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -232,6 +252,17 @@ func LoadConfig(env []string, args []string, stderr io.Writer) (Config, error) {
 	netsValue, netsSource := pick("allowed-networks", *allowedNets, "POPGATE_ALLOWED_NETWORKS")
 	cfg.AllowedNetworks, err = parsePrefixes(netsValue, netsSource)
 	errs = append(errs, err)
+	cfg.CgroupMemory, cfg.GoMemLimit = cgroupMemoryLimit(cgroup), goMemLimit
+	memValue, memSource := pick("index-memory", *indexMemory, "POPGATE_INDEX_MEMORY")
+	cfg.IndexMemory = defaultIndexMemory(cfg.CgroupMemory)
+	if memValue != "" {
+		n, ok := parseSize(memValue)
+		if !ok || n < minIndexMemory {
+			errs = append(errs, fmt.Errorf("%s: %q must be a size of at least 1MiB, such as 256MiB or 1GiB", memSource, memValue))
+		} else {
+			cfg.IndexMemory = n
+		}
+	}
 	return cfg, errors.Join(errs...)
 }
 

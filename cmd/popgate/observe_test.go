@@ -18,7 +18,7 @@ import (
 
 // TestMetrics scrapes /metrics after a journey: sign-ins by outcome, POP3
 // command latency, HTTP latency by route pattern, committed deletions and
-// the session gauges.
+// the session and index gauges.
 func TestMetrics(t *testing.T) {
 	srv := pop3test.NewServer(t, nil)
 	msgs := journeyMessages()
@@ -36,6 +36,9 @@ func TestMetrics(t *testing.T) {
 		`popgate_deletions_committed_total 2`,
 		`popgate_sessions 0`,
 		`popgate_pop3_connections 0`,
+		`popgate_index_bytes 0`, // signed out: the index let go of everything
+		`popgate_index_evictions_total 0`,
+		`popgate_index_budget_bytes `,
 	} {
 		if !bytes.Contains(data, []byte(want)) {
 			t.Errorf("/metrics lacks %s", want)
