@@ -87,7 +87,7 @@ func TestSanitizeKeepsMail(t *testing.T) {
 		{`<font face="Arial" color="red" size="2">f</font>`, `<font color="red" face="Arial" size="2">f</font>`},
 		{`<p style="font-family: 'Segoe UI', Arial; font-size: 14px; text-align: center">p</p>`,
 			`<p style="font-family: &#39;Segoe UI&#39;, Arial; font-size: 14px; text-align: center">p</p>`},
-		{`<body bgcolor="#eeeeee"><p>b</p></body>`, `<div style="background-color: #eeeeee"><p>b</p></div>`},
+		{`<body bgcolor="#eeeeee"><p>b</p></body>`, "<style>:where(body){background-color: #eeeeee}</style>\n<p>b</p>"},
 		{`<o:p>office</o:p><custom-tag>kept</custom-tag>`, `officekept`},
 		{`<a href="https://example.com/a?b=1&amp;c=2">l</a>`, `<a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">l</a>`},
 		{strings.Repeat("<div>", 400) + "deep" + strings.Repeat("</div>", 400), "deep"},

@@ -23,7 +23,7 @@ var ErrPartNotFound = errors.New("mailview: part not found")
 // blocked and the size limits take their defaults.
 type Options struct {
 	// AllowRemote keeps remote (http and https) images in the HTML. The
-	// user asks for it per message; it never allows url() in CSS.
+	// user asks for it per message; it never allows a remote url() in CSS.
 	AllowRemote bool
 	// MaxInlineImage is the largest cid: image, in decoded octets, that is
 	// put into the HTML as a data: URI (default DefaultMaxInlineImage).

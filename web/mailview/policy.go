@@ -45,9 +45,10 @@ func newPolicy(allowRemote bool) *bluemonday.Policy {
 		src = regexp.MustCompile(reDataImage.String() + "|" + reSrcRemote.String())
 	}
 	p.AllowAttrs("src").Matching(src).OnElements("img")
-	// Styles are matched against the grammar of what cleanStyle writes,
-	// rather than parsed again by bluemonday's CSS parser, which cost more
-	// than everything else in sanitizing together.
+	p.AllowAttrs("class").Matching(reClass).Globally()
+	// Styles are matched against the grammar of what the declaration
+	// policy writes, rather than parsed again by bluemonday's CSS parser,
+	// which cost more than everything else in sanitizing together.
 	p.AllowAttrs("style").Matching(reStyle).Globally()
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.AllowURLSchemeWithCustomPolicy("data", func(u *url.URL) bool {
@@ -104,24 +105,56 @@ func descend(n *html.Node, fn func(*html.Node) bool) {
 	}
 }
 
-// bodyStyle keeps the look of the <body> element (its colours and allowed
-// style), which is lost with the element itself.
-func bodyStyle(body *html.Node) string {
-	if body.Type != html.ElementNode {
-		return ""
+// The grammar of what the declaration policy writes: "property: value"
+// declarations joined by "; ", values made of the allowed characters,
+// with an opening parenthesis only right after the name of an allowed
+// function, and url() only quoted, holding a data: image. That rules out
+// other url()s, expression(), escapes, comments, at-rules and markup.
+// Unlike bluemonday's own CSS parsing, it does not check each value
+// against its property.
+const (
+	styleChars   = `[a-zA-Z0-9 #%.,+'"/)-]`
+	styleFuncs   = `(?i:rgba?|hsla?|(?:repeating-)?(?:linear|radial)-gradient)\(`
+	styleDataURL = `url\("data:image/(?:png|gif|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}"\)`
+	styleDecl    = `[a-z]+(?:-[a-z]+)*: (?:` + styleChars + `|` + styleFuncs + `|` + styleDataURL + `)+`
+)
+
+// reStyle matches style attributes; the bluemonday policies check them
+// with it.
+var reStyle = regexp.MustCompile(`^` + styleDecl + `(?:; ` + styleDecl + `)*$`)
+
+// The grammar of the sheets that sheet and bodyRules write: rules of
+// selectors (names, classes, ids, combinators, pseudo-classes; no
+// attribute selector, string or escape) and declarations as in a style
+// attribute, possibly !important, at the top level or in @media blocks.
+const (
+	sheetSelector = `[a-zA-Z0-9_ .#>+~*,:()-]+`
+	sheetMedia    = `@media [a-z0-9 (),:.-]+`
+	sheetDecl     = styleDecl + `(?: !important)?`
+	sheetRule     = sheetSelector + `\{` + sheetDecl + `(?:; ` + sheetDecl + `)*\}`
+)
+
+var (
+	reSheet = regexp.MustCompile(`^(?:` + sheetRule + `|` + sheetMedia + `\{(?:` + sheetRule + `)+\})*$`)
+	// reSheetRule finds each rule's selectors and declarations.
+	reSheetRule   = regexp.MustCompile(`([^{}]+)\{([^{}]*)\}`)
+	reSheetPseudo = regexp.MustCompile(`:{1,2}([a-z-]+)`)
+)
+
+// sheetSafe checks a sheet written by sheet and bodyRules once more, on
+// its own terms, as the bluemonday policy checks the markup: its grammar
+// and the pseudo-classes its selectors name. A sheet that fails is a bug,
+// and is dropped whole.
+func sheetSafe(sheet string) bool {
+	if !reSheet.MatchString(sheet) {
+		return false
 	}
-	var parts []string
-	for _, a := range body.Attr {
-		switch {
-		case a.Key == "style":
-			if s := cleanStyle(a.Val); s != "" {
-				parts = append(parts, s)
+	for _, m := range reSheetRule.FindAllStringSubmatch(sheet, -1) {
+		for _, p := range reSheetPseudo.FindAllStringSubmatch(m[1], -1) {
+			if cssPseudo[p[1]] == 0 {
+				return false
 			}
-		case a.Key == "bgcolor" && reColor.MatchString(a.Val):
-			parts = append(parts, "background-color: "+a.Val)
-		case a.Key == "text" && reColor.MatchString(a.Val):
-			parts = append(parts, "color: "+a.Val)
 		}
 	}
-	return strings.Join(parts, "; ")
+	return true
 }

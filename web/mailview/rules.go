@@ -35,6 +35,8 @@ var (
 	reSize   = regexp.MustCompile(`^[+-]?[1-7]$`)
 	reType   = regexp.MustCompile(`^[a-zA-Z1]{1,8}$`)
 	reBool   = regexp.MustCompile(`^[a-z]{0,8}$`)
+	reID     = regexp.MustCompile(`^-?[_a-zA-Z][_a-zA-Z0-9-]{0,99}$`)
+	reClass  = regexp.MustCompile(`^-?[_a-zA-Z][_a-zA-Z0-9-]*( -?[_a-zA-Z][_a-zA-Z0-9-]*)*$`)
 
 	reHref      = regexp.MustCompile(`^(?i:https?://|mailto:)`)
 	reDataImage = regexp.MustCompile(`^data:image/(png|gif|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}$`)
@@ -43,9 +45,11 @@ var (
 	reRel       = regexp.MustCompile(`^noopener noreferrer$`)
 )
 
-// globalAttrs may appear on any allowed element (style is handled apart).
+// globalAttrs may appear on any allowed element (style and class are
+// handled apart). Ids and classes are what style
+// sheets name; with no script in the frame, nothing else reads them.
 var globalAttrs = map[string]*regexp.Regexp{
-	"title": reText, "dir": reDir, "lang": reLang, "align": reAlign, "valign": reAlign,
+	"title": reText, "dir": reDir, "lang": reLang, "align": reAlign, "valign": reAlign, "id": reID,
 }
 
 var tableAttrs = map[string]*regexp.Regexp{
