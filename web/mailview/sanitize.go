@@ -142,7 +142,7 @@ func (c *cleaner) clean(n *html.Node, depth int) {
 // when the element itself must go (an image with no usable source).
 func (c *cleaner) cleanAttrs(n *html.Node) bool {
 	var kept []html.Attribute
-	src, style := "", ""
+	src, style, background := "", "", ""
 	for _, a := range n.Attr {
 		if a.Namespace != "" {
 			continue
@@ -150,6 +150,8 @@ func (c *cleaner) cleanAttrs(n *html.Node) bool {
 		switch key := a.Key; {
 		case key == "style":
 			style = c.style(a.Val)
+		case key == "background":
+			background = c.backgroundAttr(n.Data, a.Val)
 		case key == "class":
 			if s := cleanClass(a.Val); s != "" {
 				kept = append(kept, html.Attribute{Key: key, Val: s})
@@ -165,6 +167,10 @@ func (c *cleaner) cleanAttrs(n *html.Node) bool {
 		case attrOK(n.Data, key, a.Val):
 			kept = append(kept, html.Attribute{Key: key, Val: a.Val})
 		}
+	}
+	if background != "" {
+		// An attribute weighs less than the style attribute: first.
+		style = strings.TrimSuffix(background+"; "+style, "; ")
 	}
 	if style != "" {
 		kept = append(kept, html.Attribute{Key: "style", Val: style})
