@@ -18,9 +18,10 @@ import (
 // https and mailto opening a new tab without referrer, images other than
 // data: URIs (or http(s) with remote content allowed), boxes taken out of
 // the flow (fixed, absolute or sticky positioning: overlays), computed
-// styles that load something other than a data: image as a background,
+// styles that load something other than such an image as a background,
 // and style sheet rules, as the browser parsed them, that load, animate,
-// or read attributes or history. %s is "true" when remote content is
+// read attributes or history, or load remote images only for some
+// readers (in @media, on :hover). %s is "true" when remote content is
 // allowed.
 const mailDOMCheck = `(() => {
 	const remote = %s;
@@ -31,8 +32,10 @@ const mailDOMCheck = `(() => {
 		'marquee', 'keygen', 'area', 'map', 'xmp', 'plaintext', 'noembed', 'noframes', 'dialog']);
 	const loaders = /^(on.*|srcset|srcdoc|background|poster|ping|formaction|action|dynsrc|lowsrc|longdesc|usemap|ismap|xmlns|cite|data|codebase|classid|archive|manifest|autofocus|contenteditable|form)$/;
 	const say = (what, el) => problems.push(what + ' in ' + el.outerHTML.slice(0, 160));
-	// The images CSS may load: data: images.
-	const imageURL = /url\(\s*"data:image\/(png|gif|jpeg|webp);base64,[^"]*"\s*\)/g;
+	// The images CSS may load: data: images, and remote ones once allowed.
+	const imageURL = remote ? /url\(\s*"(data:image\/(png|gif|jpeg|webp);base64,[^"]*|https?:\/\/[^"]*)"\s*\)/g :
+		/url\(\s*"data:image\/(png|gif|jpeg|webp);base64,[^"]*"\s*\)/g;
+	const dataURL = /url\(\s*"data:image\/(png|gif|jpeg|webp);base64,[^"]*"\s*\)/g;
 	// popgate's own head: one style sheet that only fits the mail to the
 	// frame (it loads nothing), and the viewport.
 	const inHead = el => el.parentElement === document.head;
@@ -53,7 +56,9 @@ const mailDOMCheck = `(() => {
 			}
 			const sel = r.selectorText;
 			if (/\[|:visited|:has\(/.test(sel) || r.cssRules.length > 0) say('selector ' + sel, el);
-			if (/url\(/.test(r.style.cssText.replace(imageURL, ''))) say('rule ' + r.cssText.slice(0, 200), el);
+			const reactive = /:(hover|focus|active|link|any-link)/.test(sel);
+			const text = r.style.cssText;
+			if (/url\(/.test(text.replace(inMedia || reactive ? dataURL : imageURL, ''))) say('rule ' + r.cssText.slice(0, 200), el);
 			for (const p of r.style) {
 				if (/^(position|animation|transition|content|cursor|filter|mask|list-style-image|border-image|behavior|-moz-binding|--)/.test(p) && !(p === 'position' && /^(static|relative)$/.test(r.style.getPropertyValue(p)))) {
 					say('property ' + p + ' in rule ' + r.cssText.slice(0, 100), el);

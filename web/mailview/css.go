@@ -39,8 +39,9 @@ var cssProperties = set("color", "background-color", "background", "background-i
 	"border-left-width", "display", "list-style", "list-style-type", "list-style-position",
 	"float", "clear", "table-layout", "caption-side", "empty-cells")
 
-// cssImageProperties may hold url(): a background image, a data: URI or a
-// cid: image of the message (see cssImage).
+// cssImageProperties may hold url(): a background image, which loads like
+// an <img> (a data: URI, a cid: image of the message, or a remote image
+// once the reader allowed remote content).
 var cssImageProperties = set("background", "background-image")
 
 var (
@@ -73,9 +74,10 @@ const maxCSSValue = 300
 // the value with escapes resolved, white space and comments made single
 // spaces, strings in single quotes and url()s written by cssURL. ok is
 // false, and dst unchanged, when it is not allowed. important reports a
-// trailing !important, which is not written. cond says that the
-// declaration's rule applies only for some readers (a media query,
-// :hover), which cssImage is told.
+// trailing !important, which is not written. Under cond (a rule that
+// applies only for some readers: a media query, :hover), a remote url()
+// is dropped even with remote content allowed, since whether it loads
+// would tell the sender about the reader.
 func (c *cleaner) appendDeclaration(dst, name []byte, vals []css.Token, cond bool) (out []byte, ok, important bool) {
 	prop, ok := cssPropertyName(name)
 	if !ok {

@@ -18,14 +18,14 @@ func (c *cleaner) cssURL(tok []byte, cond bool) string {
 	return c.cssImage(strings.TrimSpace(cssUnescape(tok)), cond)
 }
 
-// cssImage is the one rule for images in CSS: it returns the image source
-// as the sanitizer allows it for <img> (see imageSource) if it is a data:
-// or cid: image, escaped for a CSS string, or "". A remote image in CSS
-// is dropped, in any rule (cond or not), without counting as blocked:
-// allowing remote content does not show it.
-func (c *cleaner) cssImage(raw string, _ bool) string {
+// cssImage is the one rule for images in CSS (url() in a background, and
+// the background attributes): it returns the image source as the
+// sanitizer allows it for <img> (see imageSource), escaped for a CSS
+// string, or "". Under cond a remote image is dropped without counting as
+// blocked: allowing remote content would not show it.
+func (c *cleaner) cssImage(raw string, cond bool) string {
 	lower := strings.ToLower(raw)
-	if !strings.HasPrefix(lower, "data:") && !strings.HasPrefix(lower, "cid:") {
+	if cond && !strings.HasPrefix(lower, "data:") && !strings.HasPrefix(lower, "cid:") {
 		return ""
 	}
 	return cssURLEscape(c.imageSource(raw))

@@ -49,7 +49,11 @@ func newPolicy(allowRemote bool) *bluemonday.Policy {
 	// Styles are matched against the grammar of what the declaration
 	// policy writes, rather than parsed again by bluemonday's CSS parser,
 	// which cost more than everything else in sanitizing together.
-	p.AllowAttrs("style").Matching(reStyle).Globally()
+	if allowRemote {
+		p.AllowAttrs("style").Matching(reStyleRemote).Globally()
+	} else {
+		p.AllowAttrs("style").Matching(reStyleLocal).Globally()
+	}
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.AllowURLSchemeWithCustomPolicy("data", func(u *url.URL) bool {
 		return reDataImage.MatchString("data:" + u.Opaque)
@@ -108,51 +112,74 @@ func descend(n *html.Node, fn func(*html.Node) bool) {
 // The grammar of what the declaration policy writes: "property: value"
 // declarations joined by "; ", values made of the allowed characters,
 // with an opening parenthesis only right after the name of an allowed
-// function, and url() only quoted, holding a data: image. That rules out
-// other url()s, expression(), escapes, comments, at-rules and markup.
-// Unlike bluemonday's own CSS parsing, it does not check each value
-// against its property.
+// function, and url() only quoted, holding a data: image or, where
+// remote content is allowed, an http or https address with nothing to
+// escape. That rules out other url()s, expression(), escapes, comments,
+// at-rules and markup. Unlike bluemonday's own CSS parsing, it does not
+// check each value against its property.
 const (
-	styleChars   = `[a-zA-Z0-9 #%.,+'"/)-]`
-	styleFuncs   = `(?i:rgba?|hsla?|(?:repeating-)?(?:linear|radial)-gradient)\(`
-	styleDataURL = `url\("data:image/(?:png|gif|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}"\)`
-	styleDecl    = `[a-z]+(?:-[a-z]+)*: (?:` + styleChars + `|` + styleFuncs + `|` + styleDataURL + `)+`
+	styleChars     = `[a-zA-Z0-9 #%.,+'"/)-]`
+	styleFuncs     = `(?i:rgba?|hsla?|(?:repeating-)?(?:linear|radial)-gradient)\(`
+	styleDataURL   = `url\("data:image/(?:png|gif|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}"\)`
+	styleRemoteURL = `url\("(?i:https?)://[A-Za-z0-9._~:/?#@!$&*+,;=%-]+"\)`
+	styleDeclLocal = `[a-z]+(?:-[a-z]+)*: (?:` + styleChars + `|` + styleFuncs + `|` + styleDataURL + `)+`
+	styleDeclAny   = `[a-z]+(?:-[a-z]+)*: (?:` + styleChars + `|` + styleFuncs + `|` + styleDataURL + `|` + styleRemoteURL + `)+`
 )
 
-// reStyle matches style attributes; the bluemonday policies check them
-// with it.
-var reStyle = regexp.MustCompile(`^` + styleDecl + `(?:; ` + styleDecl + `)*$`)
+// reStyleLocal and reStyleRemote match style attributes; the bluemonday
+// policies check them with these.
+var (
+	reStyleLocal  = regexp.MustCompile(`^` + styleDeclLocal + `(?:; ` + styleDeclLocal + `)*$`)
+	reStyleRemote = regexp.MustCompile(`^` + styleDeclAny + `(?:; ` + styleDeclAny + `)*$`)
+)
 
 // The grammar of the sheets that sheet and bodyRules write: rules of
 // selectors (names, classes, ids, combinators, pseudo-classes; no
 // attribute selector, string or escape) and declarations as in a style
-// attribute, possibly !important, at the top level or in @media blocks.
+// attribute, possibly !important, at the top level or in @media blocks
+// whose rules load no remote image.
 const (
 	sheetSelector = `[a-zA-Z0-9_ .#>+~*,:()-]+`
 	sheetMedia    = `@media [a-z0-9 (),:.-]+`
-	sheetDecl     = styleDecl + `(?: !important)?`
-	sheetRule     = sheetSelector + `\{` + sheetDecl + `(?:; ` + sheetDecl + `)*\}`
 )
 
+func sheetRule(decl string) string {
+	d := decl + `(?: !important)?`
+	return sheetSelector + `\{` + d + `(?:; ` + d + `)*\}`
+}
+
 var (
-	reSheet = regexp.MustCompile(`^(?:` + sheetRule + `|` + sheetMedia + `\{(?:` + sheetRule + `)+\})*$`)
+	reSheetLocal = regexp.MustCompile(`^(?:` + sheetRule(styleDeclLocal) + `|` +
+		sheetMedia + `\{(?:` + sheetRule(styleDeclLocal) + `)+\})*$`)
+	reSheetRemote = regexp.MustCompile(`^(?:` + sheetRule(styleDeclAny) + `|` +
+		sheetMedia + `\{(?:` + sheetRule(styleDeclLocal) + `)+\})*$`)
 	// reSheetRule finds each rule's selectors and declarations.
 	reSheetRule   = regexp.MustCompile(`([^{}]+)\{([^{}]*)\}`)
 	reSheetPseudo = regexp.MustCompile(`:{1,2}([a-z-]+)`)
 )
 
 // sheetSafe checks a sheet written by sheet and bodyRules once more, on
-// its own terms, as the bluemonday policy checks the markup: its grammar
-// and the pseudo-classes its selectors name. A sheet that fails is a bug,
+// its own terms, as the bluemonday policy checks the markup: its grammar,
+// the pseudo-classes its selectors name, and that rules which depend on
+// the reader (:hover) load no remote image. A sheet that fails is a bug,
 // and is dropped whole.
-func sheetSafe(sheet string) bool {
-	if !reSheet.MatchString(sheet) {
+func sheetSafe(sheet string, allowRemote bool) bool {
+	re := reSheetLocal
+	if allowRemote {
+		re = reSheetRemote
+	}
+	if !re.MatchString(sheet) {
 		return false
 	}
 	for _, m := range reSheetRule.FindAllStringSubmatch(sheet, -1) {
 		for _, p := range reSheetPseudo.FindAllStringSubmatch(m[1], -1) {
-			if cssPseudo[p[1]] == 0 {
+			switch cssPseudo[p[1]] {
+			case 0:
 				return false
+			case pseudoReactive:
+				if strings.Contains(m[2], `url("http`) {
+					return false
+				}
 			}
 		}
 	}

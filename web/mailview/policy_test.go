@@ -60,8 +60,8 @@ func TestCleanStyleMatchesPolicy(t *testing.T) {
 		"width: 100%; max-width: 600px; padding: 0 10px 0 10px; text-align: center",
 	} {
 		clean := (&cleaner{}).style(style)
-		if clean == "" || !reStyle.MatchString(clean) {
-			t.Errorf("style(%q) = %q, which reStyle does not match", style, clean)
+		if clean == "" || !reStyleLocal.MatchString(clean) {
+			t.Errorf("style(%q) = %q, which reStyleLocal does not match", style, clean)
 		}
 	}
 }

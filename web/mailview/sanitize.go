@@ -63,7 +63,7 @@ func sanitizeTo(dst *strings.Builder, src string, allowRemote bool, cid func(str
 		}
 	}
 	dst.Grow(b.Len() + len(c.css) + 64) // and room for the caller's closing tags
-	if len(c.css) > 0 && sheetSafe(string(c.css)) {
+	if len(c.css) > 0 && sheetSafe(string(c.css), allowRemote) {
 		dst.WriteString("<style>")
 		dst.Write(c.css)
 		dst.WriteString("</style>\n")

@@ -89,9 +89,12 @@ func unsafeSheet(sheet string, allowRemote bool) string {
 var reUnsafeProperty = regexp.MustCompile(`(?:^|[{;])\s*(?:position|animation[a-z-]*|transition[a-z-]*|content|cursor|behavior|-moz-binding|filter|mask[a-z-]*|list-style-image|border-image[a-z-]*|--[a-z0-9-]*)\s*:`)
 
 // stripURLs removes the url()s a sanitized style may hold: quoted data:
-// images.
-func stripURLs(css string, _ bool) string {
+// images, and with allowRemote quoted http and https addresses.
+func stripURLs(css string, allowRemote bool) string {
 	re := regexp.MustCompile(`url\("data:image/(png|gif|jpeg|webp);base64,[a-z0-9+/=]+"\)`)
+	if allowRemote {
+		re = regexp.MustCompile(`url\("(data:image/(png|gif|jpeg|webp);base64,[a-z0-9+/=]+|https?://[^"()\\ ]+)"\)`)
+	}
 	return re.ReplaceAllString(strings.ToLower(css), "")
 }
 

