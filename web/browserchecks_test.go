@@ -202,7 +202,8 @@ const appPageCheck = `(() => {
 		hasFrame: !!frame,
 		subject: subject ? subject.textContent : '',
 		from: header('From'), to: header('To'), cc: header('Cc'),
-		text: plain ? plain.textContent : '',
+		// The text of a plain body, without the summaries of folded parts.
+		text: plain ? (() => { const c = plain.cloneNode(true); c.querySelectorAll('summary').forEach(e => e.remove()); return c.textContent; })() : '',
 		attachmentNames: [...document.querySelectorAll('[data-testid="attachment"] .name')]
 			.filter(e => !e.closest('[data-testid="nested-message"]')).map(e => e.textContent),
 		opaque: (() => { try { return document.querySelector('iframe[data-testid="message-body"]').contentDocument === null; } catch (e) { return true; } })(),
