@@ -16,6 +16,7 @@ require (
 	github.com/klauspost/compress v1.20.5
 	github.com/microcosm-cc/bluemonday v1.0.27
 	github.com/prometheus/client_golang v1.25.0
+	github.com/tdewolff/parse/v2 v2.25.0
 	go.etcd.io/bbolt v1.4.3
 	golang.org/x/net v0.62.0
 )

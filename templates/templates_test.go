@@ -644,3 +644,41 @@ func TestLoginFieldsInvalid(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageViewQuotes: quotations nest as blockquotes, folded parts open
+// from their summary without script, and links inside both stay links.
+func TestMessageViewQuotes(t *testing.T) {
+	line := func(s string) Paragraph { return Paragraph{Segments: []Segment{{Text: s}}} }
+	link := Paragraph{Segments: []Segment{{Text: "see "}, {Text: "https://example.com/a", Link: "https://example.com/a"}}}
+	p := MessagePage{
+		Meta: Meta{Base: "/mail/", User: "ann"}, Subject: "Re: plans", RawHref: "/mail/message/1/raw", BackHref: "/mail/",
+		Text: []Paragraph{
+			line("Yes."),
+			{Quote: []Paragraph{line("Coming?"), {Quote: []Paragraph{line("When?"), link}}}},
+			{Fold: []Paragraph{line("On Monday, Bo wrote:"), {Quote: []Paragraph{line("old")}}}, Summary: "Quoted text"},
+			{Fold: []Paragraph{line("-- "), line("Ann")}, Summary: "Signature"},
+		},
+	}
+	doc, html := mustRender(t, MessageView(p))
+	checkPage(t, doc, html, "/mail/")
+	text := doc.Find(`[data-testid="message-text"]`)
+	if got := text.Find("blockquote.quote > blockquote.quote > .line").First().Text(); got != "When?" {
+		t.Errorf("line quoted twice = %q, want %q", got, "When?")
+	}
+	if href, _ := text.Find("blockquote blockquote a").Attr("href"); href != "https://example.com/a" {
+		t.Errorf("link in a quotation = %q, want https://example.com/a", href)
+	}
+	var summaries []string
+	text.Find("details.fold").Each(func(_ int, d *goquery.Selection) {
+		summaries = append(summaries, d.Children().First().Filter("summary").Text())
+		if _, open := d.Attr("open"); open {
+			t.Errorf("a fold is open: %q", d.Text())
+		}
+	})
+	if got := strings.Join(summaries, ", "); got != "Quoted text, Signature" {
+		t.Errorf("folds = %q, want %q", got, "Quoted text, Signature")
+	}
+	if got := text.Find("details.fold blockquote .line").Text(); got != "old" {
+		t.Errorf("quotation in a fold = %q, want %q", got, "old")
+	}
+}

@@ -154,8 +154,8 @@ type MessagePage struct {
 	// From, To, Cc and DateText are the header lines shown; To and Cc are
 	// left out when empty. DateISO is DateText for machines (RFC 3339).
 	From, To, Cc, DateText, DateISO string
-	// Text is the plain-text body, one Paragraph per line or paragraph.
-	// It is shown when HTMLFrameSrc is empty.
+	// Text is the plain-text body, one Paragraph per line, quotation or
+	// folded part. It is shown when HTMLFrameSrc is empty.
 	Text []Paragraph
 	// HTMLFrameSrc is the URL of the sanitized HTML body, shown in a
 	// sandboxed iframe; "" shows Text instead.
@@ -191,10 +191,16 @@ type MessagePage struct {
 	OlderHref, NewerHref string
 }
 
-// Paragraph is one line or paragraph of a plain-text body. An empty
-// Paragraph is an empty line and stays visible.
+// Paragraph is a block of a plain-text body: a line, its Segments (an
+// empty one is an empty line and stays visible); or, when Quote is not
+// nil, a quotation of those paragraphs, one level deeper; or, when Fold is
+// not nil, those paragraphs folded away behind Summary (a long quoted
+// tail, a signature), which opens without script.
 type Paragraph struct {
 	Segments []Segment
+	Quote    []Paragraph
+	Fold     []Paragraph
+	Summary  string
 }
 
 // Segment is a run of text in a Paragraph. A Segment with a non-empty Link

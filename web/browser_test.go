@@ -282,7 +282,9 @@ func (v messageView) inspect(t *testing.T, step, u, title string, remote bool, e
 	case len(frames) != 1:
 		problems = append(problems, fmt.Sprintf("%d frames on a page without a message frame", len(frames)))
 	case v.want.Text != "":
-		if got, want := strings.Join(strings.Fields(page.Text), ""), strings.Join(strings.Fields(v.want.Text), ""); got != want {
+		// Quotations are shown nested, without their ">" markers.
+		if got, want := strings.Join(strings.Fields(strings.ReplaceAll(page.Text, ">", "")), ""),
+			strings.Join(strings.Fields(strings.ReplaceAll(v.want.Text, ">", "")), ""); got != want {
 			problems = append(problems, fmt.Sprintf("plain text shown = %q, want %q", shorten(page.Text, 300), shorten(v.want.Text, 300)))
 		}
 	}

@@ -17,8 +17,12 @@ import (
 // event handlers, attributes that load things, links other than http,
 // https and mailto opening a new tab without referrer, images other than
 // data: URIs (or http(s) with remote content allowed), boxes taken out of
-// the flow (fixed, absolute or sticky positioning: overlays) and computed
-// styles that load something. %s is "true" when remote content is allowed.
+// the flow (fixed, absolute or sticky positioning: overlays), computed
+// styles that load something other than such an image as a background,
+// and style sheet rules, as the browser parsed them, that load, animate,
+// read attributes or history, or load remote images only for some
+// readers (in @media, on :hover). %s is "true" when remote content is
+// allowed.
 const mailDOMCheck = `(() => {
 	const remote = %s;
 	const problems = [];
@@ -28,22 +32,53 @@ const mailDOMCheck = `(() => {
 		'marquee', 'keygen', 'area', 'map', 'xmp', 'plaintext', 'noembed', 'noframes', 'dialog']);
 	const loaders = /^(on.*|srcset|srcdoc|background|poster|ping|formaction|action|dynsrc|lowsrc|longdesc|usemap|ismap|xmlns|cite|data|codebase|classid|archive|manifest|autofocus|contenteditable|form)$/;
 	const say = (what, el) => problems.push(what + ' in ' + el.outerHTML.slice(0, 160));
+	// The images CSS may load: data: images, and remote ones once allowed.
+	const imageURL = remote ? /url\(\s*"(data:image\/(png|gif|jpeg|webp);base64,[^"]*|https?:\/\/[^"]*)"\s*\)/g :
+		/url\(\s*"data:image\/(png|gif|jpeg|webp);base64,[^"]*"\s*\)/g;
+	const dataURL = /url\(\s*"data:image\/(png|gif|jpeg|webp);base64,[^"]*"\s*\)/g;
 	// popgate's own head: one style sheet that only fits the mail to the
-	// frame (it loads nothing), and the viewport. The sanitizer keeps no
-	// <style> or <meta> of the mail, so anything else is the mail's.
+	// frame (it loads nothing), and the viewport.
 	const inHead = el => el.parentElement === document.head;
-	const ownStyle = el => el.localName === 'style' && inHead(el) && document.querySelectorAll('style').length === 1 &&
-		/^img\{max-width:100%%!important;height:auto\}/.test(el.textContent) && !/url|@import|expression|position/i.test(el.textContent);
+	const ownStyle = el => el.localName === 'style' && inHead(el) && document.head.querySelectorAll('style').length === 1 &&
+		/^@layer popgate\{img\{max-width:100%%!important;height:auto\}/.test(el.textContent) && !/url|@import|expression|position/i.test(el.textContent);
+	// The mail's style sheet, which the sanitizer writes first in the body.
+	const mailStyle = el => el.localName === 'style' && el.parentElement === document.body && el === document.body.firstElementChild &&
+		document.querySelectorAll('style').length <= 2;
+	const checkRules = (rules, inMedia, el) => {
+		for (const r of rules) {
+			if (r instanceof CSSMediaRule && !inMedia) {
+				checkRules(r.cssRules, true, el);
+				continue;
+			}
+			if (!(r instanceof CSSStyleRule)) {
+				say('style sheet rule ' + r.cssText.slice(0, 100), el);
+				continue;
+			}
+			const sel = r.selectorText;
+			if (/\[|:visited|:has\(/.test(sel) || r.cssRules.length > 0) say('selector ' + sel, el);
+			const reactive = /:(hover|focus|active|link|any-link)/.test(sel);
+			const text = r.style.cssText;
+			if (/url\(/.test(text.replace(inMedia || reactive ? dataURL : imageURL, ''))) say('rule ' + r.cssText.slice(0, 200), el);
+			for (const p of r.style) {
+				if (/^(position|animation|transition|content|cursor|filter|mask|list-style-image|border-image|behavior|-moz-binding|--)/.test(p) && !(p === 'position' && /^(static|relative)$/.test(r.style.getPropertyValue(p)))) {
+					say('property ' + p + ' in rule ' + r.cssText.slice(0, 100), el);
+				}
+			}
+		}
+	};
 	const ownViewport = el => inHead(el) && el.name === 'viewport' && el.content === 'width=device-width, initial-scale=1';
 	for (const el of document.querySelectorAll('*')) {
 		const tag = el.localName;
 		if (el.namespaceURI !== 'http://www.w3.org/1999/xhtml') say('foreign element <' + tag + '>', el);
-		if (deny.has(tag) && !ownStyle(el)) say('<' + tag + '>', el);
+		if (mailStyle(el)) {
+			if (!el.sheet) say('style sheet unparsed', el);
+			else checkRules(el.sheet.cssRules, false, el);
+		} else if (deny.has(tag) && !ownStyle(el)) say('<' + tag + '>', el);
 		if (tag === 'meta' && (el.hasAttribute('http-equiv') || !(el.hasAttribute('charset') || el.name === 'referrer' || ownViewport(el)))) say('meta', el);
 		for (const a of el.attributes) {
 			const n = a.name.toLowerCase();
 			if (loaders.test(n) || n.includes(':')) say('attribute ' + n, el);
-			if (n === 'style' && /url\s*\(|expression|image-set|@import|var\s*\(|behavior|binding|position|\\/i.test(a.value)) say('style "' + a.value + '"', el);
+			if (n === 'style' && /url\s*\(|expression|image-set|@import|var\s*\(|behavior|binding|position|\\/i.test(a.value.replace(imageURL, ''))) say('style "' + a.value + '"', el);
 		}
 		if (tag === 'a' && el.hasAttribute('href') &&
 			!(/^(https?|mailto):$/.test(el.protocol) && el.target === '_blank' && el.rel === 'noopener noreferrer')) say('link', el);
@@ -53,8 +88,10 @@ const mailDOMCheck = `(() => {
 		}
 		const cs = getComputedStyle(el);
 		if (cs.position !== 'static' && cs.position !== 'relative') say('position: ' + cs.position, el);
+		if (cs.animationName !== 'none') say('animation: ' + cs.animationName, el);
 		for (const p of ['backgroundImage', 'listStyleImage', 'borderImageSource', 'maskImage', 'cursor', 'content', 'filter', 'clipPath', 'shapeOutside']) {
-			if (/url\(|image-set|image\(/.test(cs[p] || '')) say(p + ': ' + cs[p], el);
+			const v = p === 'backgroundImage' ? (cs[p] || '').replace(imageURL, '') : cs[p] || '';
+			if (/url\(|image-set|image\(/.test(v)) say(p + ': ' + cs[p], el);
 		}
 	}
 	return {url: location.href, problems};
@@ -165,7 +202,8 @@ const appPageCheck = `(() => {
 		hasFrame: !!frame,
 		subject: subject ? subject.textContent : '',
 		from: header('From'), to: header('To'), cc: header('Cc'),
-		text: plain ? plain.textContent : '',
+		// The text of a plain body, without the summaries of folded parts.
+		text: plain ? (() => { const c = plain.cloneNode(true); c.querySelectorAll('summary').forEach(e => e.remove()); return c.textContent; })() : '',
 		attachmentNames: [...document.querySelectorAll('[data-testid="attachment"] .name')]
 			.filter(e => !e.closest('[data-testid="nested-message"]')).map(e => e.textContent),
 		opaque: (() => { try { return document.querySelector('iframe[data-testid="message-body"]').contentDocument === null; } catch (e) { return true; } })(),

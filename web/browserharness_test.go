@@ -163,9 +163,27 @@ type browserTab struct {
 // lands on disk. The tab closes when tb ends.
 func newTestBrowserTab(tb testing.TB) *browserTab {
 	tb.Helper()
+	return openBrowserTab(tb, chromedp.WithNewBrowserContext())
+}
+
+// newTestBrowserTabWithHistory opens a tab in the browser's default
+// context, the only one in which Chromium keeps the history that colours
+// visited links; one test at a time may use it. Downloads are refused.
+func newTestBrowserTabWithHistory(tb testing.TB) *browserTab {
+	tb.Helper()
+	browserHistory.Lock()
+	tb.Cleanup(browserHistory.Unlock)
+	return openBrowserTab(tb)
+}
+
+// browserHistory is held by the test using the default context.
+var browserHistory sync.Mutex
+
+func openBrowserTab(tb testing.TB, opts ...chromedp.ContextOption) *browserTab {
+	tb.Helper()
 	tab := &browserTab{}
 	tab.reset()
-	ctx, cancel := chromedp.NewContext(sharedBrowser(tb), chromedp.WithNewBrowserContext(), chromedp.WithListener(tab.record))
+	ctx, cancel := chromedp.NewContext(sharedBrowser(tb), append(opts, chromedp.WithListener(tab.record))...)
 	tb.Cleanup(cancel)
 	tab.ctx = ctx
 	if err := chromedp.Do(ctx); err != nil {

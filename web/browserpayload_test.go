@@ -34,6 +34,15 @@ type hostileMail struct {
 	// ExpectRemote lists the paths on the attacker's server that must be
 	// requested once the reader allows remote content (X-Expect-Remote).
 	ExpectRemote []string
+	// Leak lists the paths on the attacker's server that the message's
+	// HTML requests when a browser shows it with no defence at all (no
+	// sanitizer, no CSP, no sandbox) (X-Leak): proof that the attack
+	// works, so that the suite's silence means something.
+	Leak []string
+	// LeakVisited is a path on the attacker's server which, once visited,
+	// changes how the undefended message looks (X-Leak-Visited): history
+	// sniffing.
+	LeakVisited string
 	// Docs are the parts a browser could render as a document (HTML, SVG,
 	// XML), transfer encoding undone, charset left as sent.
 	Docs []hostileDoc
@@ -82,6 +91,8 @@ func parseHostileMail(name string, b []byte, attackerHost string) (hostileMail, 
 	}
 	m.Technique = msg.Header.Get("X-Payload")
 	m.ExpectRemote = append(m.ExpectRemote, strings.Fields(msg.Header.Get("X-Expect-Remote"))...)
+	m.Leak = strings.Fields(msg.Header.Get("X-Leak"))
+	m.LeakVisited = strings.TrimSpace(msg.Header.Get("X-Leak-Visited"))
 	m.Docs = renderableParts(textproto.MIMEHeader(msg.Header), msg.Body, 0)
 	return m, nil
 }

@@ -172,16 +172,24 @@ func (s *Server) attachments(uid string, parts []mailview.Part) []templates.Atta
 	return out
 }
 
-// paragraphs splits a plain-text body into lines with their links.
+// paragraphs lays a plain-text body out for reading (see
+// mailview.TextBlocks), with the links in its lines.
 func paragraphs(text string) []templates.Paragraph {
-	if text == "" {
-		return nil
-	}
-	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
-	out := make([]templates.Paragraph, len(lines))
-	for i, line := range lines {
-		for _, seg := range mailview.Linkify(strings.TrimSuffix(line, "\r")) {
-			out[i].Segments = append(out[i].Segments, templates.Segment{Text: seg.Text, Link: seg.URL})
+	return textParagraphs(mailview.TextBlocks(text))
+}
+
+func textParagraphs(blocks []mailview.Block) []templates.Paragraph {
+	out := make([]templates.Paragraph, len(blocks))
+	for i, b := range blocks {
+		switch b.Kind {
+		case mailview.BlockQuote:
+			out[i].Quote = textParagraphs(b.Blocks)
+		case mailview.BlockFold:
+			out[i].Fold, out[i].Summary = textParagraphs(b.Blocks), b.Text
+		default:
+			for _, seg := range mailview.Linkify(b.Text) {
+				out[i].Segments = append(out[i].Segments, templates.Segment{Text: seg.Text, Link: seg.URL})
+			}
 		}
 	}
 	return out

@@ -27,13 +27,19 @@
 // # HTML safety
 //
 // HTML mail is untrusted. Sanitize keeps an allow-list of elements,
-// attributes, URL schemes and CSS properties, drops <style> elements (so
-// mail that relies on style sheets loses its layout, never its text), and
-// blocks remote images unless the user asked for them; its output then goes
-// through a bluemonday policy built for mail. The result is still meant to be
-// served from its own URL under a deny-all Content-Security-Policy, in an
-// iframe sandbox without allow-scripts or allow-same-origin: sanitizing and
-// sandboxing each cover for a failure of the other. Links carry
-// target="_blank", so the frame's sandbox needs allow-popups (and
-// allow-popups-to-escape-sandbox) for them to open.
+// attributes, URL schemes and CSS properties, and blocks remote images,
+// CSS background images included, unless the user asked for them; its
+// output then goes through a bluemonday policy built for mail. Style
+// sheets are kept: each <style> element is read by a CSS parser
+// (github.com/tdewolff/parse) and written anew from the rules whose
+// selectors pass and whose declarations pass the one declaration policy
+// that style attributes pass too, in a grammar that sheetSafe checks once
+// more; @import, @font-face, @keyframes and the other at-rules but
+// @media, attribute selectors, :visited, and remote url()s in rules that
+// apply only for some readers (media queries, :hover) are dropped. The
+// result is still meant to be served from its own URL under a deny-all
+// Content-Security-Policy, in an iframe sandbox without allow-scripts or
+// allow-same-origin: sanitizing and sandboxing each cover for a failure of
+// the other. Links carry target="_blank", so the frame's sandbox needs
+// allow-popups (and allow-popups-to-escape-sandbox) for them to open.
 package mailview

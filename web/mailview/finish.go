@@ -65,16 +65,19 @@ func (st *msgState) resolveCID(ref string) string {
 	return "data:" + img.mediaType + ";base64," + base64.StdEncoding.EncodeToString(img.data)
 }
 
-// frameStyle is popgate's only style in the frame: mail laid out for a
+// frameStyle is popgate's own style in the frame: mail laid out for a
 // 600-pixel desktop column shrinks to a phone instead of hiding its right
 // side (its maximum widths win over the mail's inline ones, which only
 // ever say the same for a wider screen), and long words and addresses
-// wrap.
-const frameStyle = "<style>img{max-width:100%!important;height:auto}table{max-width:100%!important}" +
+// wrap. It is a cascade layer: its !important declarations win over the
+// mail's, even !important ones in the mail's style sheets (which are
+// unlayered), and its other declarations give way to anything the mail
+// says.
+const frameStyle = "<style>@layer popgate{img{max-width:100%!important;height:auto}table{max-width:100%!important}" +
 	"body{overflow-wrap:break-word}pre{white-space:pre-wrap}" +
 	// A table or cell of a fixed pixel width (width="600") ignores a
 	// maximum width; on a narrow frame it takes the width of its content.
-	`@media (max-width:700px){table[width]:not([width$="%"]),td[width]:not([width$="%"]){width:auto!important}}</style>`
+	`@media (max-width:700px){table[width]:not([width$="%"]),td[width]:not([width$="%"]){width:auto!important}}}</style>`
 
 // documentHead and documentTail wrap sanitized HTML in the page served to
 // the sandboxed frame.

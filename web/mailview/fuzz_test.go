@@ -25,6 +25,11 @@ func FuzzSanitize(f *testing.F) {
 		`<div style="position:fixed;background:url(x)">`,
 		`<!--<img src=x onerror=alert(1)>--><p>`,
 		`<xmp><p title="</xmp><img src=x onerror=alert(1)>">`,
+		`<style>a[href^=x]{background:url(http://x/a)} @import 'x'; @font-face{src:url(x)} p{color:red}</style>`,
+		`<style>@media (max-width:600px){.a{width:100%!important;background:url(https://x/m.png)}} a:hover{color:red}</style>`,
+		`<style>.a{\63olor:\72 ed;background:u\72l(http://x)} @\69mport url(x); a:vi\73ited{color:red}</style>`,
+		`<style>p{font-family:"</style><img src=x onerror=alert(1)>"}</style>`,
+		`<body bgcolor="ffffff" link="#00f" background="http://x/b.png" style="margin:0"><table background="http://x/t.png"><tr><td>t</td></tr></table>`,
 	}
 	for _, s := range seeds {
 		f.Add(s, false)

@@ -22,8 +22,10 @@ var ErrPartNotFound = errors.New("mailview: part not found")
 // Options tunes Parse. The zero value is ready to use: remote content is
 // blocked and the size limits take their defaults.
 type Options struct {
-	// AllowRemote keeps remote (http and https) images in the HTML. The
-	// user asks for it per message; it never allows url() in CSS.
+	// AllowRemote keeps remote (http and https) images in the HTML, and
+	// remote background images in its CSS, except in rules that apply
+	// only for some readers (media queries, :hover). The user asks for it
+	// per message.
 	AllowRemote bool
 	// MaxInlineImage is the largest cid: image, in decoded octets, that is
 	// put into the HTML as a data: URI (default DefaultMaxInlineImage).

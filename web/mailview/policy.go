@@ -45,10 +45,15 @@ func newPolicy(allowRemote bool) *bluemonday.Policy {
 		src = regexp.MustCompile(reDataImage.String() + "|" + reSrcRemote.String())
 	}
 	p.AllowAttrs("src").Matching(src).OnElements("img")
-	// Styles are matched against the grammar of what cleanStyle writes,
-	// rather than parsed again by bluemonday's CSS parser, which cost more
-	// than everything else in sanitizing together.
-	p.AllowAttrs("style").Matching(reStyle).Globally()
+	p.AllowAttrs("class").Matching(reClass).Globally()
+	// Styles are matched against the grammar of what the declaration
+	// policy writes, rather than parsed again by bluemonday's CSS parser,
+	// which cost more than everything else in sanitizing together.
+	if allowRemote {
+		p.AllowAttrs("style").Matching(reStyleRemote).Globally()
+	} else {
+		p.AllowAttrs("style").Matching(reStyleLocal).Globally()
+	}
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.AllowURLSchemeWithCustomPolicy("data", func(u *url.URL) bool {
 		return reDataImage.MatchString("data:" + u.Opaque)
@@ -104,24 +109,79 @@ func descend(n *html.Node, fn func(*html.Node) bool) {
 	}
 }
 
-// bodyStyle keeps the look of the <body> element (its colours and allowed
-// style), which is lost with the element itself.
-func bodyStyle(body *html.Node) string {
-	if body.Type != html.ElementNode {
-		return ""
+// The grammar of what the declaration policy writes: "property: value"
+// declarations joined by "; ", values made of the allowed characters,
+// with an opening parenthesis only right after the name of an allowed
+// function, and url() only quoted, holding a data: image or, where
+// remote content is allowed, an http or https address with nothing to
+// escape. That rules out other url()s, expression(), escapes, comments,
+// at-rules and markup. Unlike bluemonday's own CSS parsing, it does not
+// check each value against its property.
+const (
+	styleChars     = `[a-zA-Z0-9 #%.,+'"/)-]`
+	styleFuncs     = `(?i:rgba?|hsla?|(?:repeating-)?(?:linear|radial)-gradient)\(`
+	styleDataURL   = `url\("data:image/(?:png|gif|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}"\)`
+	styleRemoteURL = `url\("(?i:https?)://[A-Za-z0-9._~:/?#@!$&*+,;=%-]+"\)`
+	styleDeclLocal = `[a-z]+(?:-[a-z]+)*: (?:` + styleChars + `|` + styleFuncs + `|` + styleDataURL + `)+`
+	styleDeclAny   = `[a-z]+(?:-[a-z]+)*: (?:` + styleChars + `|` + styleFuncs + `|` + styleDataURL + `|` + styleRemoteURL + `)+`
+)
+
+// reStyleLocal and reStyleRemote match style attributes; the bluemonday
+// policies check them with these.
+var (
+	reStyleLocal  = regexp.MustCompile(`^` + styleDeclLocal + `(?:; ` + styleDeclLocal + `)*$`)
+	reStyleRemote = regexp.MustCompile(`^` + styleDeclAny + `(?:; ` + styleDeclAny + `)*$`)
+)
+
+// The grammar of the sheets that sheet and bodyRules write: rules of
+// selectors (names, classes, ids, combinators, pseudo-classes; no
+// attribute selector, string or escape) and declarations as in a style
+// attribute, possibly !important, at the top level or in @media blocks
+// whose rules load no remote image.
+const (
+	sheetSelector = `[a-zA-Z0-9_ .#>+~*,:()-]+`
+	sheetMedia    = `@media [a-z0-9 (),:.-]+`
+)
+
+func sheetRule(decl string) string {
+	d := decl + `(?: !important)?`
+	return sheetSelector + `\{` + d + `(?:; ` + d + `)*\}`
+}
+
+var (
+	reSheetLocal = regexp.MustCompile(`^(?:` + sheetRule(styleDeclLocal) + `|` +
+		sheetMedia + `\{(?:` + sheetRule(styleDeclLocal) + `)+\})*$`)
+	reSheetRemote = regexp.MustCompile(`^(?:` + sheetRule(styleDeclAny) + `|` +
+		sheetMedia + `\{(?:` + sheetRule(styleDeclLocal) + `)+\})*$`)
+	// reSheetRule finds each rule's selectors and declarations.
+	reSheetRule   = regexp.MustCompile(`([^{}]+)\{([^{}]*)\}`)
+	reSheetPseudo = regexp.MustCompile(`:{1,2}([a-z-]+)`)
+)
+
+// sheetSafe checks a sheet written by sheet and bodyRules once more, on
+// its own terms, as the bluemonday policy checks the markup: its grammar,
+// the pseudo-classes its selectors name, and that rules which depend on
+// the reader (:hover) load no remote image. A sheet that fails is a bug,
+// and is dropped whole.
+func sheetSafe(sheet string, allowRemote bool) bool {
+	re := reSheetLocal
+	if allowRemote {
+		re = reSheetRemote
 	}
-	var parts []string
-	for _, a := range body.Attr {
-		switch {
-		case a.Key == "style":
-			if s := cleanStyle(a.Val); s != "" {
-				parts = append(parts, s)
+	if !re.MatchString(sheet) {
+		return false
+	}
+	for _, m := range reSheetRule.FindAllStringSubmatch(sheet, -1) {
+		for _, p := range reSheetPseudo.FindAllStringSubmatch(m[1], -1) {
+			switch cssPseudo[p[1]] {
+			case 0:
+				return false
+			case pseudoReactive:
+				if strings.Contains(m[2], `url("http`) {
+					return false
+				}
 			}
-		case a.Key == "bgcolor" && reColor.MatchString(a.Val):
-			parts = append(parts, "background-color: "+a.Val)
-		case a.Key == "text" && reColor.MatchString(a.Val):
-			parts = append(parts, "color: "+a.Val)
 		}
 	}
-	return strings.Join(parts, "; ")
+	return true
 }

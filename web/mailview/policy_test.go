@@ -50,18 +50,18 @@ func TestPolicyStyles(t *testing.T) {
 	}
 }
 
-// TestCleanStyleMatchesPolicy: whatever cleanStyle keeps, the bluemonday
-// layer keeps too, so the second pass never changes the look of a
-// message.
+// TestCleanStyleMatchesPolicy: whatever the declaration policy keeps in
+// a style attribute, the bluemonday layer keeps too, so the second pass
+// never changes the look of a message.
 func TestCleanStyleMatchesPolicy(t *testing.T) {
 	for _, style := range []string{
 		"COLOR: Red !important; font-family: \"Segoe UI\", Arial; Margin:0 auto",
 		"border:1px solid rgb(1, 2, 3); background: #fff; display: table-cell",
 		"width: 100%; max-width: 600px; padding: 0 10px 0 10px; text-align: center",
 	} {
-		clean := cleanStyle(style)
-		if clean == "" || !reStyle.MatchString(clean) {
-			t.Errorf("cleanStyle(%q) = %q, which reStyle does not match", style, clean)
+		clean := (&cleaner{}).style(style)
+		if clean == "" || !reStyleLocal.MatchString(clean) {
+			t.Errorf("style(%q) = %q, which reStyleLocal does not match", style, clean)
 		}
 	}
 }

@@ -28,13 +28,15 @@ var (
 	reDir    = regexp.MustCompile(`^(?i:ltr|rtl|auto)$`)
 	reLang   = regexp.MustCompile(`^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8}){0,3}$`)
 	reAlign  = regexp.MustCompile(`^(?i:left|right|center|justify|middle|top|bottom|absmiddle|baseline)$`)
-	reLength = regexp.MustCompile(`^[0-9]{1,5}(\.[0-9]{1,2})?%?$`)
+	reLength = regexp.MustCompile(`^[0-9]{1,5}(\.[0-9]{1,2})?(%|px)?$`)
 	reNumber = regexp.MustCompile(`^[0-9]{1,4}$`)
-	reColor  = regexp.MustCompile(`^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{1,24})$`)
+	reColor  = regexp.MustCompile(`^(#?[0-9a-fA-F]{3,8}|[a-zA-Z]{1,24})$`)
 	reFace   = regexp.MustCompile(`^[a-zA-Z0-9 ,_'"-]{1,200}$`)
 	reSize   = regexp.MustCompile(`^[+-]?[1-7]$`)
 	reType   = regexp.MustCompile(`^[a-zA-Z1]{1,8}$`)
 	reBool   = regexp.MustCompile(`^[a-z]{0,8}$`)
+	reID     = regexp.MustCompile(`^-?[_a-zA-Z][_a-zA-Z0-9-]{0,99}$`)
+	reClass  = regexp.MustCompile(`^-?[_a-zA-Z][_a-zA-Z0-9-]*( -?[_a-zA-Z][_a-zA-Z0-9-]*)*$`)
 
 	reHref      = regexp.MustCompile(`^(?i:https?://|mailto:)`)
 	reDataImage = regexp.MustCompile(`^data:image/(png|gif|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}$`)
@@ -43,14 +45,16 @@ var (
 	reRel       = regexp.MustCompile(`^noopener noreferrer$`)
 )
 
-// globalAttrs may appear on any allowed element (style is handled apart).
+// globalAttrs may appear on any allowed element (style, class and the
+// background attribute are handled apart). Ids and classes are what style
+// sheets name; with no script in the frame, nothing else reads them.
 var globalAttrs = map[string]*regexp.Regexp{
-	"title": reText, "dir": reDir, "lang": reLang, "align": reAlign, "valign": reAlign,
+	"title": reText, "dir": reDir, "lang": reLang, "align": reAlign, "valign": reAlign, "id": reID,
 }
 
 var tableAttrs = map[string]*regexp.Regexp{
 	"width": reLength, "height": reLength, "bgcolor": reColor, "colspan": reNumber,
-	"rowspan": reNumber, "nowrap": reBool,
+	"rowspan": reNumber, "nowrap": reBool, "bordercolor": reColor,
 }
 
 // elementAttrs lists the presentational attributes that mail still uses.
@@ -59,9 +63,9 @@ var elementAttrs = map[string]map[string]*regexp.Regexp{
 	"img": {"alt": reText, "width": reLength, "height": reLength, "border": reNumber,
 		"hspace": reNumber, "vspace": reNumber},
 	"table": {"width": reLength, "height": reLength, "border": reNumber, "cellpadding": reNumber,
-		"cellspacing": reNumber, "bgcolor": reColor},
+		"cellspacing": reNumber, "bgcolor": reColor, "bordercolor": reColor},
 	"td": tableAttrs, "th": tableAttrs,
-	"tr": {"bgcolor": reColor, "height": reLength}, "tbody": {"bgcolor": reColor},
+	"tr": {"bgcolor": reColor, "height": reLength, "bordercolor": reColor}, "tbody": {"bgcolor": reColor},
 	"thead": {"bgcolor": reColor}, "tfoot": {"bgcolor": reColor},
 	"col": {"span": reNumber, "width": reLength}, "colgroup": {"span": reNumber, "width": reLength},
 	"font": {"color": reColor, "face": reFace, "size": reSize},

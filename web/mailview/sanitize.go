@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/tdewolff/parse/v2/css"
 	"golang.org/x/net/html"
 )
 
@@ -12,13 +13,15 @@ import (
 const maxHTMLDepth = 256
 
 // Sanitize makes untrusted HTML safe to show in the mail frame and returns
-// the body content (a fragment, not a document). It keeps an allow-list of
-// elements, attributes and inline CSS, drops <style> elements, allows links
-// to http, https and mailto only (opening in a new tab with no referrer),
-// and images from data: URIs of raster types and, with allowRemote, from
-// http and https. remoteBlocked reports that remote images were removed.
-// cid: images cannot be resolved here and are removed (Parse inlines them).
-// Sanitize doesn't perform I/O and is safe for concurrent use.
+// the body content (a fragment, not a document): a <style> element with
+// the mail's style sheets as far as they pass (see sheet), then the mail's
+// content. It keeps an allow-list of elements, attributes and CSS, allows
+// links to http, https and mailto only (opening in a new tab with no
+// referrer), and images (and CSS background images) from data: URIs of
+// raster types and, with allowRemote, from http and https. remoteBlocked
+// reports that remote images were removed. cid: images cannot be resolved
+// here and are removed (Parse inlines them). Sanitize doesn't perform I/O
+// and is safe for concurrent use.
 func Sanitize(src string, allowRemote bool) (clean string, remoteBlocked bool) {
 	var b strings.Builder
 	blocked := sanitizeTo(&b, src, allowRemote, nil)
@@ -40,23 +43,31 @@ func sanitizeTo(dst *strings.Builder, src string, allowRemote bool, cid func(str
 	if root == nil {
 		root = doc
 	}
+	// The sheets in document order: what <body> says, those in <head>,
+	// then those in the body, which clean collects.
+	c.css = c.bodyRules(root)
+	if head := findElement(doc, "head"); head != nil {
+		for ch := head.FirstChild; ch != nil; ch = ch.NextSibling {
+			if ch.Type == html.ElementNode && ch.Data == "style" && ch.Namespace == "" {
+				c.styleElement(ch)
+			}
+		}
+	}
 	c.clean(root, 0)
 	var b strings.Builder
 	// Cleaning mostly removes, but links gain target and rel attributes.
 	b.Grow(len(src) + len(src)/8)
-	style := bodyStyle(root)
-	if style != "" {
-		b.WriteString(`<div style="` + html.EscapeString(style) + `">`)
-	}
 	for n := root.FirstChild; n != nil; n = n.NextSibling {
 		if err := html.Render(&b, n); err != nil {
 			return false
 		}
 	}
-	if style != "" {
-		b.WriteString("</div>")
+	dst.Grow(b.Len() + len(c.css) + 64) // and room for the caller's closing tags
+	if len(c.css) > 0 && sheetSafe(string(c.css), allowRemote) {
+		dst.WriteString("<style>")
+		dst.Write(c.css)
+		dst.WriteString("</style>\n")
 	}
-	dst.Grow(b.Len() + 64) // and room for the caller's closing tags
 	if err := policyFor(allowRemote).SanitizeReaderToWriter(strings.NewReader(b.String()), dst); err != nil {
 		return false // a strings.Builder does not fail
 	}
@@ -67,6 +78,33 @@ type cleaner struct {
 	allowRemote bool
 	cid         func(string) string
 	blocked     bool
+	css         []byte // the style sheet kept so far
+
+	styles map[string]string // style attributes cleaned, by what they said
+
+	// Scratch space, reused from one declaration to the next.
+	toks  []css.Token
+	check []byte
+	buf   []byte
+}
+
+// styleElement adds what passes of a <style> element's sheet to c.css. A
+// sheet of another type than CSS, or for other media than all or screens,
+// does not apply in the frame and is skipped.
+func (c *cleaner) styleElement(n *html.Node) {
+	for _, a := range n.Attr {
+		v := strings.ToLower(strings.TrimSpace(a.Val))
+		switch {
+		case a.Namespace != "":
+		case a.Key == "type" && v != "" && v != "text/css":
+			return
+		case a.Key == "media" && v != "" && v != "all" && v != "screen" && v != "only screen":
+			return
+		}
+	}
+	if t := n.FirstChild; t != nil && t.Type == html.TextNode {
+		c.css = c.sheet(c.css, t.Data)
+	}
 }
 
 // clean filters the children of n in place.
@@ -75,6 +113,9 @@ func (c *cleaner) clean(n *html.Node, depth int) {
 		next := ch.NextSibling
 		switch {
 		case ch.Type == html.TextNode:
+		case ch.Type == html.ElementNode && ch.Data == "style" && ch.Namespace == "":
+			c.styleElement(ch)
+			n.RemoveChild(ch)
 		case ch.Type != html.ElementNode || ch.Namespace != "" || dropElements[ch.Data]:
 			n.RemoveChild(ch)
 		case depth >= maxHTMLDepth:
@@ -101,14 +142,18 @@ func (c *cleaner) clean(n *html.Node, depth int) {
 // when the element itself must go (an image with no usable source).
 func (c *cleaner) cleanAttrs(n *html.Node) bool {
 	var kept []html.Attribute
-	src := ""
+	src, style, background := "", "", ""
 	for _, a := range n.Attr {
 		if a.Namespace != "" {
 			continue
 		}
 		switch key := a.Key; {
 		case key == "style":
-			if s := cleanStyle(a.Val); s != "" {
+			style = c.style(a.Val)
+		case key == "background":
+			background = c.backgroundAttr(n.Data, a.Val)
+		case key == "class":
+			if s := cleanClass(a.Val); s != "" {
 				kept = append(kept, html.Attribute{Key: key, Val: s})
 			}
 		case key == "href" && n.Data == "a":
@@ -123,6 +168,13 @@ func (c *cleaner) cleanAttrs(n *html.Node) bool {
 			kept = append(kept, html.Attribute{Key: key, Val: a.Val})
 		}
 	}
+	if background != "" {
+		// An attribute weighs less than the style attribute: first.
+		style = strings.TrimSuffix(background+"; "+style, "; ")
+	}
+	if style != "" {
+		kept = append(kept, html.Attribute{Key: "style", Val: style})
+	}
 	if n.Data == "img" {
 		if src == "" {
 			return false
@@ -131,6 +183,21 @@ func (c *cleaner) cleanAttrs(n *html.Node) bool {
 	}
 	n.Attr = kept
 	return true
+}
+
+// cleanClass keeps the class names that a kept selector can name (see
+// identOK), separated by single spaces.
+func cleanClass(v string) string {
+	if reClass.MatchString(v) {
+		return v // the common case: nothing to drop
+	}
+	var kept []string
+	for _, name := range strings.Fields(v) {
+		if identOK(name) {
+			kept = append(kept, name)
+		}
+	}
+	return strings.Join(kept, " ")
 }
 
 func attrOK(element, key, val string) bool {

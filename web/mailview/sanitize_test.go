@@ -1,6 +1,7 @@
 package mailview
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -23,6 +24,11 @@ func unsafeReason(out string, allowRemote bool) string {
 		if n.Type != html.ElementNode {
 			return true
 		}
+		if n.Data == "style" && n.Namespace == "" && n.Parent != nil && n.Parent.Data == "head" && n.PrevSibling == nil {
+			// The sheet, which Sanitize writes first.
+			reason = unsafeSheet(textContent(n), allowRemote)
+			return reason == ""
+		}
 		if n.Namespace != "" || dropElements[n.Data] && n.Data != "head" && n.Data != "title" {
 			reason = "element <" + n.Data + ">"
 			return false
@@ -40,7 +46,7 @@ func unsafeReason(out string, allowRemote bool) string {
 			case key == "src" && !strings.HasPrefix(val, "data:image/") && !strings.HasPrefix(val, "http://") &&
 				!strings.HasPrefix(val, "https://"):
 				reason = "src " + a.Val
-			case key == "style" && (strings.Contains(val, "url(") || strings.Contains(val, "expression") ||
+			case key == "style" && (strings.Contains(stripURLs(val, allowRemote), "url(") || strings.Contains(val, "expression") ||
 				strings.Contains(val, "position") || strings.Contains(val, "behavior") || strings.Contains(val, `\`)):
 				reason = "unsafe style " + a.Val
 			case key == "srcset" || key == "background" || key == "poster" || key == "lowsrc" ||
@@ -56,6 +62,40 @@ func unsafeReason(out string, allowRemote bool) string {
 		return reason == ""
 	})
 	return reason
+}
+
+// unsafeSheet returns what is dangerous in a style sheet Sanitize wrote,
+// or "".
+func unsafeSheet(sheet string, allowRemote bool) string {
+	lower := strings.ToLower(sheet)
+	for _, bad := range []string{"@import", "@font", "@keyframes", "@namespace", "@charset", "@supports",
+		"@layer", "@page", "[", ":visited", ":has(", `\\`, "/*", "<", "expression(", "var(", "attr(", "image-set"} {
+		if strings.Contains(lower, bad) {
+			return "style sheet with " + bad + ": " + sheet
+		}
+	}
+	if m := reUnsafeProperty.FindString(lower); m != "" {
+		return "style sheet with " + m + ": " + sheet
+	}
+	if strings.Count(lower, "@") != strings.Count(lower, "@media ") {
+		return "style sheet with an at-rule: " + sheet
+	}
+	if strings.Contains(stripURLs(lower, allowRemote), "url(") {
+		return "style sheet with url(): " + sheet
+	}
+	return ""
+}
+
+var reUnsafeProperty = regexp.MustCompile(`(?:^|[{;])\s*(?:position|animation[a-z-]*|transition[a-z-]*|content|cursor|behavior|-moz-binding|filter|mask[a-z-]*|list-style-image|border-image[a-z-]*|--[a-z0-9-]*)\s*:`)
+
+// stripURLs removes the url()s a sanitized style may hold: quoted data:
+// images, and with allowRemote quoted http and https addresses.
+func stripURLs(css string, allowRemote bool) string {
+	re := regexp.MustCompile(`url\("data:image/(png|gif|jpeg|webp);base64,[a-z0-9+/=]+"\)`)
+	if allowRemote {
+		re = regexp.MustCompile(`url\("(data:image/(png|gif|jpeg|webp);base64,[a-z0-9+/=]+|https?://[^"()\\ ]+)"\)`)
+	}
+	return re.ReplaceAllString(strings.ToLower(css), "")
 }
 
 func TestSanitizeHostile(t *testing.T) {
@@ -88,7 +128,7 @@ func TestSanitizeHostile(t *testing.T) {
 		{"css position fixed", `<div style="position:fixed;top:0;left:0;width:100%;height:100%">pay here</div>`, false, []string{"position", "fixed", "top:"}, []string{"pay here"}},
 		{"css comment", `<p style="color:red;/**/background:u/**/rl(http://x)">t</p>`, false, []string{"http://x"}, nil},
 		{"style element import", `<style>@import url(http://x/a.css);</style><p>t</p>`, false, []string{"@import", "<style", "http://x"}, []string{"<p>t</p>"}},
-		{"style element", `<style>p{color:red}</style><p>t</p>`, false, []string{"<style", "color:red"}, nil},
+		{"style element", `<style>p{color:red}</style><p>t</p>`, false, nil, []string{"<style>p{color: red}</style>"}},
 		{"base", `<base href="http://evil/"><a href="x">t</a>`, false, []string{"<base", "evil"}, nil},
 		{"meta refresh", `<meta http-equiv="refresh" content="0;url=http://evil/"><p>t</p>`, false, []string{"<meta", "refresh", "evil"}, nil},
 		{"link stylesheet", `<link rel="stylesheet" href="http://evil/a.css"><p>t</p>`, false, []string{"<link", "evil"}, nil},
