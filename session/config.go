@@ -132,7 +132,9 @@ type Config struct {
 	IndexMemory int64
 	// MemoryFreed, if set, is told when an index let go of its memory
 	// (sign-out, expiry, set aside for the budget) or was completed (the
-	// garbage of building it is collectable), so that the caller can
+	// garbage of building it is collectable), and when a sign-in failed
+	// after reading more than it could keep (a listing over its budget, a
+	// user-named server found unfit), so that the caller can
 	// return freed memory to the system: the binary does, at most every
 	// few seconds. It must be quick, never block and be safe for
 	// concurrent use; it may be called with a session's lock held.

@@ -52,6 +52,7 @@ func (m *Manager) LoginFrom(ctx context.Context, client netip.Addr, up Upstream,
 		}
 	}
 	lost := func(err error) {
+		m.signInFailed(err)
 		if len(carried) > 0 {
 			m.log.Error("session: deletions lost at a takeover that failed", "upstream", up.ID, "user", username, "lost", len(carried), "error", err)
 		}
@@ -109,6 +110,18 @@ func (m *Manager) LoginFrom(ctx context.Context, client netip.Addr, up Upstream,
 	st.armed = true
 	st.startIndexer(true)
 	return &Session{st: st, key: key}, nil
+}
+
+// signInFailed tells Config.MemoryFreed when a failed sign-in may have
+// read a great deal before it gave up: a listing over its budget, or
+// whatever a server a user named sent before it was found unfit (a
+// flooded capability list). Without it, a run of such sign-ins would
+// leave the process's resident set high until the runtime's next
+// collection, minutes later in an idle process.
+func (m *Manager) signInFailed(err error) {
+	if k := KindOf(err); m.cfg.MemoryFreed != nil && (k == KindListTooLarge || k == KindUnreachable) {
+		m.cfg.MemoryFreed()
+	}
 }
 
 // isInUse reports whether err is the server's [IN-USE]: the credentials

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -209,5 +210,28 @@ func TestServerKey(t *testing.T) {
 	}
 	if (Upstream{ID: "0", Addr: "mail.example.org:995"}).ServerKey() == want {
 		t.Error("a listed server shares the key of a named one")
+	}
+}
+
+// TestFailedSignInFreesMemory: a sign-in that read a listing over its
+// budget before it failed tells Config.MemoryFreed, and a wrong password
+// does not.
+func TestFailedSignInFreesMemory(t *testing.T) {
+	var freed atomic.Int32
+	flood := newTestServer(t, &pop3test.Options{UIDLFlood: pop3test.Flood{Lines: 200}}, 1, "alice")
+	m, _ := newTestManager(t, Config{MemoryFreed: func() { freed.Add(1) }})
+	up := testUpstream(flood.Addr())
+	up.Options.MaxListLines = 100
+	if _, err := m.Login(context.Background(), up, "alice", "wrong"); KindOf(err) != KindWrongPassword {
+		t.Fatalf("Login() with a wrong password = %v, want KindWrongPassword", err)
+	}
+	if got := freed.Load(); got != 0 {
+		t.Fatalf("MemoryFreed calls after a wrong password = %d, want 0", got)
+	}
+	if _, err := m.Login(context.Background(), up, "alice", testPassword); KindOf(err) != KindListTooLarge {
+		t.Fatalf("Login() to a flooding server = %v, want KindListTooLarge", err)
+	}
+	if got := freed.Load(); got != 1 {
+		t.Fatalf("MemoryFreed calls after a listing over its budget = %d, want 1", got)
 	}
 }
