@@ -50,16 +50,23 @@ func procMemory(t *testing.T, pid int, field string) uint64 {
 	return 0
 }
 
+// rssFlood is a flooding server's options and what the sign-in page says
+// when the budget held.
+type rssFlood struct {
+	opts pop3test.Options
+	page string
+}
+
 func mib(n uint64) float64 { return float64(n) / (1 << 20) }
 
 // TestRSSUnderHostileServers measures the real binary's resident set: a
 // hundred sign-ins, from a hundred networks, to servers a user named that
 // flood their capability list or their listings keep it within
 // floodRSSBudget, and it comes back afterwards; so it does after a
-// session on a 90,000-message mailbox ends by sign-out and by the
-// takeover of a second sign-in. (Idle expiry and shutdown release the
-// same things, as web's TestSessionEndReleasesMemory checks on the heap;
-// shutdown ends the process.)
+// session on a 90,000-message mailbox ends by sign-out, by the takeover
+// of a second sign-in and by idle expiry (in a process of its own, run
+// beside: expiry takes a minute). Shutdown ends the process; web's
+// TestSessionEndReleasesMemory checks that it releases the same things.
 func TestRSSUnderHostileServers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends gigabytes of listings over loopback")
@@ -67,10 +74,7 @@ func TestRSSUnderHostileServers(t *testing.T) {
 	// Each flood, and the page that shows its budget held: a capability
 	// list is read before sign-in, where every failure with a server a
 	// user named reads alike.
-	floods := []struct {
-		opts pop3test.Options
-		page string
-	}{
+	floods := []rssFlood{
 		{pop3test.Options{CAPAFlood: pop3test.Flood{Lines: 15_000, LineLength: 65_000}}, "could not reach that server"},
 		{pop3test.Options{UIDLFlood: pop3test.Flood{Lines: 1_000_000, LineLength: 70}}, "list of messages is too long"},
 		{pop3test.Options{LISTFlood: pop3test.Flood{Lines: 1_000_000, LineLength: 70}}, "list of messages is too long"},
@@ -94,14 +98,35 @@ func TestRSSUnderHostileServers(t *testing.T) {
 	if err := os.WriteFile(caFile, pems, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := startPopgate(t, "POPGATE_ALLOW_ANY_SERVER=true", "POPGATE_ALLOWED_NETWORKS=127.0.0.0/8",
-		"POPGATE_CA_FILE="+caFile, "POPGATE_TRUSTED_PROXIES=127.0.0.1")
-	pid := p.cmd.Process.Pid
-	start := procMemory(t, pid, "VmRSS")
+	_, bigPort, _ := strings.Cut(big.TLSAddr(), ":")
+	env := []string{"POPGATE_ALLOW_ANY_SERVER=true", "POPGATE_ALLOWED_NETWORKS=127.0.0.0/8",
+		"POPGATE_CA_FILE=" + caFile, "POPGATE_TRUSTED_PROXIES=127.0.0.1"}
+	t.Run("idle expiry", func(t *testing.T) {
+		t.Parallel()
+		p := startPopgate(t, append(env, "POPGATE_IDLE_TIMEOUT=1m")...)
+		comesBack := rssWatch(t, p.cmd.Process.Pid)
+		newBrowser(t, p.base).post("login", url.Values{"server": {"127.0.0.1:" + bigPort}, "username": {"idle"}, "password": {"x"}}, http.StatusSeeOther)
+		t.Logf("with a session of %d messages: %.1f MiB", rssMessages, mib(procMemory(t, p.cmd.Process.Pid, "VmRSS")))
+		for deadline := time.Now().Add(3 * time.Minute); !strings.Contains(p.logs.String(), "session: expired"); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the session did not expire within 3 minutes")
+			}
+		}
+		comesBack("idle expiry")
+	})
+	t.Run("floods, sign-out, takeover", func(t *testing.T) {
+		t.Parallel()
+		p := startPopgate(t, env...)
+		rssFloodsAndEnds(t, p, servers, floods, bigPort)
+	})
+}
 
-	// comesBack waits for the resident set to come down to where it
-	// started, plus endRSSMargin, as the runtime hands freed pages back.
-	comesBack := func(after string) {
+// rssWatch returns, for the process pid, a function that waits for its
+// resident set to come down to what it is now plus endRSSMargin, as the
+// runtime hands freed pages back.
+func rssWatch(t *testing.T, pid int) (comesBack func(after string)) {
+	start := procMemory(t, pid, "VmRSS")
+	return func(after string) {
 		t.Helper()
 		limit := start + endRSSMargin
 		began := time.Now()
@@ -112,11 +137,18 @@ func TestRSSUnderHostileServers(t *testing.T) {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Errorf("resident set a minute after %s = %.1f MiB, want at most %.1f MiB", after, mib(got), mib(limit))
+				t.Errorf("resident set a minute after %s = %.1f MiB, want at most %.1f MiB (%.1f MiB at the start)", after, mib(got), mib(limit), mib(start))
 				return
 			}
 		}
 	}
+}
+
+// rssFloodsAndEnds is the main part of TestRSSUnderHostileServers.
+func rssFloodsAndEnds(t *testing.T, p *popgateProcess, servers []*pop3test.Server, floods []rssFlood, bigPort string) {
+	pid := p.cmd.Process.Pid
+	start := procMemory(t, pid, "VmRSS")
+	comesBack := rssWatch(t, pid)
 
 	var wg sync.WaitGroup
 	turns := make(chan struct{}, 20)
@@ -141,7 +173,6 @@ func TestRSSUnderHostileServers(t *testing.T) {
 	}
 	comesBack("the floods")
 
-	_, bigPort, _ := strings.Cut(big.TLSAddr(), ":")
 	signIn := func(user string) *browser {
 		t.Helper()
 		b := newBrowser(t, p.base)
