@@ -160,8 +160,8 @@ func (s *slots) acquire(m *Manager, self *state, t ticket) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if full := s.full(t); full != 0 {
-		// Every connection counts in the total, so one victim in each
-		// full cap of t's makes room in all of them.
+		// Every connection counts in the total, so one victim that is
+		// in every full cap of t's makes room in all of them.
 		victim, ok := evict(m, self, t, full)
 		if !ok {
 			return &ConnLimitError{Limit: narrowest(full)}
