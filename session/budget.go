@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -50,26 +51,20 @@ func (m *Manager) enforceIndexBudget() {
 		if !b.pass.TryLock() {
 			return
 		}
-		m.evictIndexes()
+		evicted := m.evictIndexes()
 		b.pass.Unlock()
+		if !evicted {
+			return // nothing left to set aside: the rest is counted but in use
+		}
 	}
 }
 
-// evictIndexes is one pass of enforceIndexBudget. The caller holds
-// b.pass.
-func (m *Manager) evictIndexes() {
+// evictIndexes is one pass of enforceIndexBudget, and reports whether it
+// set any index aside. The caller holds b.pass.
+func (m *Manager) evictIndexes() bool {
 	b := &m.indexes
 	all := m.store.all()
-	slices.SortFunc(all, func(a, b *state) int {
-		la, lb := a.lastSeen.Load(), b.lastSeen.Load()
-		switch {
-		case la < lb:
-			return -1
-		case la > lb:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(all, func(a, b *state) int { return cmp.Compare(a.lastSeen.Load(), b.lastSeen.Load()) })
 	evicted := false
 	for _, st := range all {
 		if b.used.Load() <= b.limit {
@@ -87,6 +82,7 @@ func (m *Manager) evictIndexes() {
 	if evicted {
 		b.released()
 	}
+	return evicted
 }
 
 // restoreIndex brings back the index if it was set aside and starts the
